@@ -1,0 +1,4 @@
+import { CreateCoreSchema1763800000000 } from './1763800000000-create-core-schema';
+
+/** Listed explicitly (not globbed) so Jest, ts and compiled JS load the same set. Append, never reorder. */
+export const MIGRATIONS = [CreateCoreSchema1763800000000];

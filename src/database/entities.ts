@@ -1,0 +1,24 @@
+import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { AuditEntryEntity } from '../audit/audit-entry.entity';
+import { ChatMessageEntity } from '../chat/chat-message.entity';
+import { ChatSessionEntity } from '../chat/chat-session.entity';
+import { ConnectorEntity } from '../connectors/connector.entity';
+import { ReceivedEventEntity } from '../events/received-event.entity';
+import { JobEntity } from '../jobs/job.entity';
+import { IdentityLinkEntity } from '../visitors/identity-link.entity';
+import { VisitorEntity } from '../visitors/visitor.entity';
+import { WorkspaceEntity } from '../workspaces/workspace.entity';
+import type { EntityDefinition } from './portable-schema';
+
+export const ENTITIES: ReadonlyArray<EntityDefinition<never>> = [
+  WorkspaceEntity,
+  ApiKeyEntity,
+  AuditEntryEntity,
+  ConnectorEntity,
+  VisitorEntity,
+  IdentityLinkEntity,
+  ChatSessionEntity,
+  ChatMessageEntity,
+  ReceivedEventEntity,
+  JobEntity,
+] as ReadonlyArray<EntityDefinition<never>>;
