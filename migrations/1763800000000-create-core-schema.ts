@@ -65,7 +65,6 @@ export class CreateCoreSchema1763800000000 implements MigrationInterface {
         { name: 'roles', kind: 'json' },
         { name: 'status', kind: 'string', length: 20 },
         { name: 'status_reason', kind: 'text', nullable: true },
-        { name: 'paused_until', kind: 'timestamp', nullable: true },
         { name: 'created_at', kind: 'timestamp' },
         { name: 'updated_at', kind: 'timestamp' },
       ],
@@ -210,10 +209,16 @@ export class CreateCoreSchema1763800000000 implements MigrationInterface {
         { name: 'ix_jobs_workspace_state', columns: ['workspace_id', 'state'] },
       ],
     );
+    await createPortableTable(q, 'job_pauses', [
+      { name: 'group_key', kind: 'string', length: 100, primary: true },
+      { name: 'paused_until', kind: 'timestamp' },
+      { name: 'reason', kind: 'string', length: 32 },
+    ]);
   }
 
   async down(q: QueryRunner): Promise<void> {
     for (const table of [
+      'job_pauses',
       'jobs',
       'received_events',
       'chat_messages',

@@ -20,8 +20,6 @@ export interface ConnectorRow {
   roles: string[];
   status: ConnectorStatus;
   statusReason: string | null;
-  /** Jobs for this connector wait until then (rate limit or quota). */
-  pausedUntil: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,7 +38,6 @@ export const ConnectorEntity = defineEntity<ConnectorRow>(
     { name: 'roles', kind: 'json' },
     { name: 'status', kind: 'string', length: 20 },
     { name: 'status_reason', kind: 'text', nullable: true },
-    { name: 'paused_until', kind: 'timestamp', nullable: true },
     { name: 'created_at', kind: 'timestamp' },
     { name: 'updated_at', kind: 'timestamp' },
   ],

@@ -1,6 +1,15 @@
 import { Mutex } from 'async-mutex';
 import type { DataSource, EntityManager, ObjectLiteral, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Dialect, EntityDefinition } from './portable-schema';
+
+/**
+ * TypeORM's write types cannot see through `Record<string, unknown>` JSON columns; rows built from our entity
+ * interfaces are complete by construction, so this is the one sanctioned cast for inserts and updates.
+ */
+export function row<T>(value: T | Partial<T>): QueryDeepPartialEntity<T> {
+  return value as QueryDeepPartialEntity<T>;
+}
 
 // Any fixed 64-bit number: identifies "the migration lock" among advisory locks on a shared PostgreSQL.
 const MIGRATION_LOCK_ID = 7_312_004_211;

@@ -4,6 +4,7 @@ import { ChatMessageEntity } from '../chat/chat-message.entity';
 import { ChatSessionEntity } from '../chat/chat-session.entity';
 import { ConnectorEntity } from '../connectors/connector.entity';
 import { ReceivedEventEntity } from '../events/received-event.entity';
+import { JobPauseEntity } from '../jobs/job-pause.entity';
 import { JobEntity } from '../jobs/job.entity';
 import { IdentityLinkEntity } from '../visitors/identity-link.entity';
 import { VisitorEntity } from '../visitors/visitor.entity';
@@ -21,4 +22,5 @@ export const ENTITIES: ReadonlyArray<EntityDefinition<never>> = [
   ChatMessageEntity,
   ReceivedEventEntity,
   JobEntity,
-] as ReadonlyArray<EntityDefinition<never>>;
+  JobPauseEntity,
+] as unknown as ReadonlyArray<EntityDefinition<never>>;

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
+
+@Module({
+  imports: [AuditModule],
+  providers: [ApiKeysService],
+  controllers: [ApiKeysController],
+  exports: [ApiKeysService],
+})
+export class ApiKeysModule {}

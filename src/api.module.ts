@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthGuard } from './common/auth/auth.guard';
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { WorkspacesModule } from './workspaces/workspaces.module';
+
+/** The HTTP API role: every public route, behind the auth guard and the problem+json filter. */
+@Module({
+  imports: [WorkspacesModule, ApiKeysModule, AuditModule],
+  providers: [
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+  ],
+})
+export class ApiModule {}

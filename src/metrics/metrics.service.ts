@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type JobOutcome = 'done' | 'retried' | 'parked' | 'dead';
+
+/** One registry per app instance (not prom-client's global), so tests can start several apps in one process. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly jobsFinished = new Counter({
+    name: 'jobs_finished_total',
+    help: 'Job executions by type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly jobDuration = new Histogram({
+    name: 'job_duration_seconds',
+    help: 'Job execution time by type',
+    labelNames: ['type'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
+    registers: [this.registry],
+  });
+  /** Filled at scrape time by whoever knows the counts (the job store). */
+  readonly jobsByState = new Gauge({
+    name: 'jobs',
+    help: 'Jobs in the queue by state (dead = the dead-letter list)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  jobFinished(type: string, outcome: JobOutcome): void {
+    this.jobsFinished.inc({ type, outcome });
+  }
+
+  startJobTimer(type: string): () => void {
+    const end = this.jobDuration.startTimer({ type });
+    return () => {
+      end();
+    };
+  }
+}
