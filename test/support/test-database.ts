@@ -35,7 +35,13 @@ export interface TestStore {
 /** A fresh, empty store: an in-memory SQLite or a private schema in the test PostgreSQL. */
 export async function createTestStore(
   store: StoreName,
-  options: { migrate?: boolean; sqliteFile?: string; poolSize?: number } = {},
+  options: {
+    migrate?: boolean;
+    sqliteFile?: string;
+    poolSize?: number;
+    /** Connect to the same PostgreSQL schema as another test store (a second "process"); it owns the cleanup. */
+    schemaOf?: TestStore;
+  } = {},
 ): Promise<TestStore> {
   let config: DatabaseConfig;
   let dropSchema: (() => Promise<void>) | undefined;
@@ -46,13 +52,16 @@ export async function createTestStore(
     if (!TEST_DATABASE_URL) {
       throw new Error('TEST_DATABASE_URL is not set');
     }
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const admin = new Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
+    const shared = options.schemaOf?.config.type === 'postgres' ? options.schemaOf.config.schema : undefined;
+    const schema = shared ?? `t_${randomBytes(6).toString('hex')}`;
+    if (!shared) {
+      const admin = new Client({ connectionString: TEST_DATABASE_URL });
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      await admin.end();
+    }
     config = { type: 'postgres', url: TEST_DATABASE_URL, poolSize: options.poolSize ?? 10, schema };
-    dropSchema = async () => {
+    dropSchema = shared ? undefined : async () => {
       const client = new Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
