@@ -10,7 +10,10 @@ import { httpMetrics } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 
 /** Builds the Nest application for a role, fully configured but not listening (tests use it as it is). */
-export async function createApp(config: AppConfig, role: AppConfig['role'] = config.role): Promise<NestExpressApplication> {
+export async function createApp(
+  config: AppConfig,
+  role: AppConfig['role'] = config.role,
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(config, role), {
     bodyParser: false,
     bufferLogs: true,
@@ -33,7 +36,6 @@ export async function createApp(config: AppConfig, role: AppConfig['role'] = con
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.enableShutdownHooks();
   await app.init();
   return app;
 }

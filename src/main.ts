@@ -38,6 +38,28 @@ async function main(): Promise<void> {
   }
   await app.listen(config.http.port, config.http.host);
   logger.log(`${config.role} role listening on ${await app.getUrl()} (${config.database.type})`);
+
+  // SIGTERM/SIGINT: stop accepting, let running jobs finish within SHUTDOWN_GRACE_MS, close the database, exit 0.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.log(`${signal} received: shutting down`);
+    app
+      .close()
+      .then(() => {
+        logger.log('shutdown complete');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 void main();

@@ -13,14 +13,18 @@ export interface MintedApiKey {
 }
 
 export function mintApiKey(): MintedApiKey {
-  const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+  const prefix = randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 12);
   const secret = randomBytes(32).toString('base64url');
   return { prefix, secretHash: hashSecret(secret), token: `ccb_${prefix}_${secret}` };
 }
 
 export function parseApiKey(token: string): { prefix: string; secret: string } | undefined {
   const match = TOKEN.exec(token);
-  return match ? { prefix: match[1] as string, secret: match[2] as string } : undefined;
+  return match ? { prefix: match[1], secret: match[2] } : undefined;
 }
 
 export function hashSecret(secret: string): string {

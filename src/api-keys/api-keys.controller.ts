@@ -32,7 +32,11 @@ export class ApiKeysController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Revoked (idempotent)' })
   @ApiNotFoundResponse({ description: 'No such key in this workspace' })
-  async revoke(@RequestActor() actor: Actor, @WorkspaceId() workspaceId: string, @Param('id') id: string): Promise<void> {
+  async revoke(
+    @RequestActor() actor: Actor,
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+  ): Promise<void> {
     await this.apiKeys.revoke(actor, workspaceId, id);
   }
 }

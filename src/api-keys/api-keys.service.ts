@@ -63,7 +63,11 @@ export class ApiKeysService {
     return { ...view(key), apiKey: minted.token };
   }
 
-  create(actor: Actor, workspaceId: string, input: { name: string; scopes: ApiKeyScope[] }): Promise<CreatedApiKeyView> {
+  create(
+    actor: Actor,
+    workspaceId: string,
+    input: { name: string; scopes: ApiKeyScope[] },
+  ): Promise<CreatedApiKeyView> {
     return this.db.transaction((manager) => this.createWithin(manager, actor, workspaceId, input));
   }
 
@@ -108,7 +112,9 @@ export class ApiKeysService {
     const now = Date.now();
     let cached = this.cache.get(parsed.prefix);
     if (!cached || cached.expiresAt <= now) {
-      const key = await this.db.run((manager) => this.db.repo(ApiKeyEntity, manager).findOneBy({ prefix: parsed.prefix }));
+      const key = await this.db.run((manager) =>
+        this.db.repo(ApiKeyEntity, manager).findOneBy({ prefix: parsed.prefix }),
+      );
       if (!key) {
         this.cache.delete(parsed.prefix);
         return undefined;

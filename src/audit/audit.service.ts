@@ -26,15 +26,15 @@ export class AuditService {
   async record(manager: EntityManager, actor: Actor, record: AuditRecord): Promise<void> {
     await this.db.repo(AuditEntryEntity, manager).insert(
       row<AuditEntry>({
-      id: newId(),
-      workspaceId: record.workspaceId,
-      actor: actorName(actor.principal),
-      action: record.action,
-      targetType: record.targetType,
-      targetId: record.targetId,
-      details: record.details ?? {},
-      requestId: actor.requestId,
-      createdAt: this.clock.now(),
+        id: newId(),
+        workspaceId: record.workspaceId,
+        actor: actorName(actor.principal),
+        action: record.action,
+        targetType: record.targetType,
+        targetId: record.targetId,
+        details: record.details ?? {},
+        requestId: actor.requestId,
+        createdAt: this.clock.now(),
       }),
     );
   }

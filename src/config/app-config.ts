@@ -4,8 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { envSchema, type Env } from './env.schema';
 
 export type DatabaseConfig =
-  | { type: 'sqlite'; file: string; url: string }
-  | { type: 'postgres'; url: string; poolSize: number; schema?: string };
+  { type: 'sqlite'; file: string; url: string } | { type: 'postgres'; url: string; poolSize: number; schema?: string };
 
 export interface EncryptionKey {
   version: number;

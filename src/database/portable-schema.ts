@@ -77,7 +77,9 @@ function entityColumn(spec: ColumnSpec, dialect: Dialect): EntitySchemaColumnOpt
   const column: EntitySchemaColumnOptions = {
     name: spec.name,
     // SQLite keeps JSON as text; TypeORM's simple-json (de)serialises it the same way jsonb does on PostgreSQL.
-    type: (spec.kind === 'json' && dialect === 'sqlite' ? 'simple-json' : rendered.type) as EntitySchemaColumnOptions['type'],
+    type: (spec.kind === 'json' && dialect === 'sqlite'
+      ? 'simple-json'
+      : rendered.type) as EntitySchemaColumnOptions['type'],
     nullable: spec.nullable ?? false,
     primary: spec.primary ?? false,
   };
@@ -86,7 +88,10 @@ function entityColumn(spec: ColumnSpec, dialect: Dialect): EntitySchemaColumnOpt
   }
   if (spec.kind === 'bigint') {
     // pg returns int8 as a string to avoid precision loss; every bigint here is a count or epoch-ms that fits.
-    column.transformer = { to: (value: unknown) => value, from: (value: unknown) => (value === null ? null : Number(value)) };
+    column.transformer = {
+      to: (value: unknown) => value,
+      from: (value: unknown) => (value === null ? null : Number(value)),
+    };
   }
   return column;
 }
@@ -117,13 +122,11 @@ export function defineEntity<T>(name: string, columns: ColumnSpec[], indices: In
           columns: Object.fromEntries(
             columns.map((spec) => [camelCase(spec.name), entityColumn(spec, dialect)]),
           ) as EntitySchema<T>['options']['columns'],
-          indices: indices.map(
-            (index): EntitySchemaIndexOptions => ({
-              name: index.name,
-              columns: index.columns.map(camelCase),
-              unique: index.unique ?? false,
-            }),
-          ),
+          indices: indices.map((index): EntitySchemaIndexOptions => ({
+            name: index.name,
+            columns: index.columns.map(camelCase),
+            unique: index.unique ?? false,
+          })),
         });
         cache.set(dialect, schema);
       }

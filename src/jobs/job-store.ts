@@ -87,7 +87,9 @@ export class JobStore {
     const ids = await this.db.run(async (manager) => {
       const result: unknown = await manager.query(sql, [workerId, t(until), t(now), t(now), t(now), t(now), limit]);
       // pg answers UPDATE … RETURNING as [rows, count]; better-sqlite3 as rows.
-      const rows = (this.db.dialect === 'postgres' ? (result as [unknown[], number])[0] : result) as Array<{ id: string }>;
+      const rows = (this.db.dialect === 'postgres' ? (result as [unknown[], number])[0] : result) as Array<{
+        id: string;
+      }>;
       return rows.map((row) => row.id);
     });
     if (ids.length === 0) {

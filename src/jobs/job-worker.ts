@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Clock } from '../common/time/clock';
@@ -139,9 +145,12 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       this.metrics.jobFinished(job.type, 'dead');
       return;
     }
-    const heartbeat = setInterval(() => {
-      void this.store.heartbeat(job, this.workerId).catch(() => undefined);
-    }, Math.max(1000, Math.floor(this.config.jobs.leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        void this.store.heartbeat(job, this.workerId).catch(() => undefined);
+      },
+      Math.max(1000, Math.floor(this.config.jobs.leaseMs / 3)),
+    );
     const stopTimer = this.metrics.startJobTimer(job.type);
     try {
       await handler.handle({ job, payload: job.payload, signal });
@@ -170,7 +179,10 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         this.metrics.jobFinished(job.type, 'retried');
         break;
       case 'park':
-        await this.store.finishUnsuccessfully(job, this.workerId, 'parked', { code: failure.code, message: step.reason });
+        await this.store.finishUnsuccessfully(job, this.workerId, 'parked', {
+          code: failure.code,
+          message: step.reason,
+        });
         this.metrics.jobFinished(job.type, 'parked');
         break;
       case 'dead':

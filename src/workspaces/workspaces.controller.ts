@@ -46,7 +46,11 @@ export class WorkspacesController {
   @Access('root', 'admin')
   @ApiOkResponse({ type: WorkspaceView })
   @ApiNotFoundResponse({ description: 'Unknown, or not the calling key’s workspace' })
-  update(@RequestActor() actor: Actor, @Param('id') id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceView> {
+  update(
+    @RequestActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() body: UpdateWorkspaceDto,
+  ): Promise<WorkspaceView> {
     assertOwnWorkspace(actor, id);
     return this.workspaces.update(actor, id, body);
   }

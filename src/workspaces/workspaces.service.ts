@@ -53,7 +53,10 @@ export class WorkspacesService {
         targetId: workspace.id,
         details: { name: workspace.name },
       });
-      const key = await this.apiKeys.createWithin(manager, actor, workspace.id, { name: 'Initial admin key', scopes: ['admin'] });
+      const key = await this.apiKeys.createWithin(manager, actor, workspace.id, {
+        name: 'Initial admin key',
+        scopes: ['admin'],
+      });
       return { ...workspaceView(workspace), apiKey: key.apiKey };
     });
   }

@@ -126,8 +126,12 @@ describe.each(testStores())('job queue on %s', (storeName) => {
 
   it('dead-letters permanent failures at once and parks auth failures', async () => {
     const kit = queueKit(testStore.db, {
-      'test.bad': { handle: () => Promise.reject(new FailingError({ code: 'invalid_request', message: 'no such field' })) },
-      'test.auth': { handle: () => Promise.reject(new FailingError({ code: 'auth_expired', message: 'invalid_grant' })) },
+      'test.bad': {
+        handle: () => Promise.reject(new FailingError({ code: 'invalid_request', message: 'no such field' })),
+      },
+      'test.auth': {
+        handle: () => Promise.reject(new FailingError({ code: 'auth_expired', message: 'invalid_grant' })),
+      },
     });
     await enqueue(kit.store, spec({ type: 'test.bad' }));
     await enqueue(kit.store, spec({ type: 'test.auth', groupKey: 'connector-1' }));
@@ -192,7 +196,9 @@ describe.each(testStores())('job queue on %s', (storeName) => {
     const slowDone = new Promise<void>((resolve) => (release = resolve));
     const kit = queueKit(testStore.db, {
       'test.quick': { handle: () => new Promise((resolve) => setTimeout(resolve, 100)) },
-      'test.stuck': { handle: ({ signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())) },
+      'test.stuck': {
+        handle: ({ signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
+      },
     });
     await enqueue(kit.store, spec({ type: 'test.quick' }));
     await enqueue(kit.store, spec({ type: 'test.stuck' }));
@@ -227,15 +233,20 @@ describe.each(testStores())('job queue on %s', (storeName) => {
     for (let offset = 0; offset < rows.length; offset += 1000) {
       await testStore.db.transaction(async (manager) => {
         for (const row of rows.slice(offset, offset + 1000)) {
-          await kits[0]!.store.enqueue(manager, row);
+          await kits[0].store.enqueue(manager, row);
         }
       });
     }
     await Promise.all(kits.map((kit) => kit.worker.drain()));
     expect(runs.size).toBe(total);
     expect([...runs.values()].every((count) => count === 1)).toBe(true);
-    expect(await kits[0]!.store.countByState()).toMatchObject({ queued: 0, running: 0, done: total });
-    await Promise.all(stores.slice(1).filter((s) => s !== testStore).map((s) => s.db.close()));
+    expect(await kits[0].store.countByState()).toMatchObject({ queued: 0, running: 0, done: total });
+    await Promise.all(
+      stores
+        .slice(1)
+        .filter((s) => s !== testStore)
+        .map((s) => s.db.close()),
+    );
   }, 120_000);
 });
 

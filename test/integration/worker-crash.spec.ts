@@ -15,7 +15,10 @@ describe.each(testStores())('a worker killed mid-job on %s', (storeName) => {
   beforeAll(() => warnIfPostgresSkipped('worker crash'));
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ccb-crash-'));
-    testStore = await createTestStore(storeName, storeName === 'sqlite' ? { sqliteFile: join(dir, 'queue.sqlite') } : {});
+    testStore = await createTestStore(
+      storeName,
+      storeName === 'sqlite' ? { sqliteFile: join(dir, 'queue.sqlite') } : {},
+    );
   });
   afterEach(async () => {
     await testStore.dispose();
@@ -31,7 +34,13 @@ describe.each(testStores())('a worker killed mid-job on %s', (storeName) => {
 
     const child = spawn(
       process.execPath,
-      ['-r', './test/support/swc-register.js', 'test/support/crash-worker.ts', JSON.stringify(testStore.config), marker],
+      [
+        '-r',
+        './test/support/swc-register.js',
+        'test/support/crash-worker.ts',
+        JSON.stringify(testStore.config),
+        marker,
+      ],
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

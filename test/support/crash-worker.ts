@@ -11,7 +11,7 @@ import { queueConfig, queueKit } from './queue-kit';
 
 async function main(): Promise<void> {
   const dbConfig = JSON.parse(process.argv[2] ?? '{}') as DatabaseConfig;
-  const marker = process.argv[3] as string;
+  const marker = process.argv[3];
   const dataSource = createDataSource(dbConfig);
   await dataSource.initialize();
   const db = new Database(dataSource);

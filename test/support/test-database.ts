@@ -61,12 +61,14 @@ export async function createTestStore(
       await admin.end();
     }
     config = { type: 'postgres', url: TEST_DATABASE_URL, poolSize: options.poolSize ?? 10, schema };
-    dropSchema = shared ? undefined : async () => {
-      const client = new Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    };
+    dropSchema = shared
+      ? undefined
+      : async () => {
+          const client = new Client({ connectionString: TEST_DATABASE_URL });
+          await client.connect();
+          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+          await client.end();
+        };
   }
   const dataSource = createDataSource(config);
   await dataSource.initialize();

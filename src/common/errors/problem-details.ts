@@ -39,7 +39,12 @@ export interface ProblemDetails {
   errors?: FieldProblem[];
 }
 
-export function problem(status: number, code: string, detail: string, extras: Partial<ProblemDetails> = {}): ProblemDetails {
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  extras: Partial<ProblemDetails> = {},
+): ProblemDetails {
   return {
     type: `urn:chat-crm-bridge:problem:${code}`,
     title: TITLES[status] ?? 'Error',

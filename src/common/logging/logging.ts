@@ -4,8 +4,9 @@ import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../../config/app-config';
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-// Seven or more digits with the usual separators: phone-shaped. Ids and timestamps are not written this way in logs.
-const PHONE = /(?:\+|\()?\d[\d\s().-]{6,}\d/g;
+// Phone-shaped: an international number (+ and 7–15 digits) or digit groups joined by spaces, dashes or parentheses.
+// Bare digit runs (epoch times, migration names) and dotted IPs are left alone on purpose.
+const PHONE = /\+\d[\d\s()-]{5,17}\d|\(?\d{2,5}\)?[\s-]\d{2,4}[\s-]\d{3,4}\b/g;
 const DATE = /^\d{4}-\d{2}-\d{2}/;
 
 /** Masks emails and phone numbers inside free text (error messages, log lines). */
@@ -21,7 +22,11 @@ function scrubDeep(value: unknown, depth: number): unknown {
     return value;
   }
   if (value instanceof Error) {
-    return { type: value.name, message: scrubPii(value.message), stack: value.stack ? scrubPii(value.stack) : undefined };
+    return {
+      type: value.name,
+      message: scrubPii(value.message),
+      stack: value.stack ? scrubPii(value.stack) : undefined,
+    };
   }
   if (Array.isArray(value)) {
     return value.map((item) => scrubDeep(item, depth - 1));

@@ -40,7 +40,7 @@ export class FaultInjector {
 
   middleware(renderError: (res: Response, status: number) => void): RequestHandler {
     return (req, res, next) => {
-      if (!this.applies(req.path)) {
+      if (!this.applies(req.originalUrl.split('?')[0] ?? req.path)) {
         next();
         return;
       }
@@ -69,7 +69,7 @@ export class FaultInjector {
 
   resetAfterCommit(res: Response): boolean {
     const rate = this.config.resetAfterCommitRate;
-    if (rate <= 0 || !this.applies(res.req.path) || this.rng() >= rate) {
+    if (rate <= 0 || !this.applies(res.req.originalUrl.split('?')[0] ?? res.req.path) || this.rng() >= rate) {
       return false;
     }
     res.socket?.destroy();

@@ -41,5 +41,5 @@ export function sampleLatencyMs(fault: LatencyFault, rng: () => number): number 
 }
 
 export function pick<T>(rng: () => number, items: readonly T[]): T {
-  return items[Math.floor(rng() * items.length)] as T;
+  return items[Math.floor(rng() * items.length)];
 }

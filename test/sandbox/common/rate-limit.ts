@@ -29,6 +29,11 @@ export class DailyQuota {
 
   constructor(readonly limit: number) {}
 
+  /** Current usage without spending anything (for limit headers such as Sforce-Limit-Info). */
+  peek(): { used: number; limit: number; remaining: number } {
+    return { used: this.used, limit: this.limit, remaining: Math.max(0, this.limit - this.used) };
+  }
+
   take(cost = 1): { allowed: boolean; used: number; limit: number; remaining: number } {
     if (this.used + cost > this.limit) {
       return { allowed: false, used: this.used, limit: this.limit, remaining: Math.max(0, this.limit - this.used) };

@@ -79,7 +79,9 @@ export function createSandboxKit(
       const at = new Date().toISOString();
       let logged = false;
       const log = (): void => {
-        if (logged || req.path.startsWith('/__sandbox')) {
+        // originalUrl, not path: a router mounted at a prefix has stripped it by the time the response finishes.
+        const path = req.originalUrl.split('?')[0] ?? req.path;
+        if (logged || path.startsWith('/__sandbox')) {
           return;
         }
         logged = true;
@@ -87,7 +89,7 @@ export function createSandboxKit(
         requests.add({
           at,
           method: req.method,
-          path: req.path,
+          path,
           query: { ...(req.query as Record<string, unknown>) },
           ...(credential === undefined ? {} : { credential }),
           status: res.writableFinished ? res.statusCode : 0,
@@ -106,7 +108,7 @@ function parseFaultPatch(body: Record<string, unknown>): Partial<FaultConfig> {
   if (typeof body.pathFilter === 'string') {
     patch.pathFilter = new RegExp(body.pathFilter);
   }
-  return patch as Partial<FaultConfig>;
+  return patch;
 }
 
 export async function listenSandbox(
@@ -123,10 +125,10 @@ export async function listenSandbox(
   const control = express.Router();
   control.use(express.json());
   control.get('/journal', (req, res) => {
-    res.json(kit.journal.entries(req.query as Record<string, string>));
+    res.json(kit.journal.entries(req.query));
   });
   control.get('/requests', (req, res) => {
-    res.json(kit.requests.entries(req.query as Record<string, string>));
+    res.json(kit.requests.entries(req.query));
   });
   control.put('/faults', (req, res) => {
     kit.faults.set(parseFaultPatch((req.body ?? {}) as Record<string, unknown>));

@@ -52,7 +52,13 @@ const NOTE_TEXTS = [
   '配送の遅延について問い合わせあり。',
   'VIP: handle with priority.',
 ];
-const CASE_SUBJECTS = ['Order not delivered', 'Wrong item received', 'Refund request', '請求書の再発行', 'Login problem'];
+const CASE_SUBJECTS = [
+  'Order not delivered',
+  'Wrong item received',
+  'Refund request',
+  '請求書の再発行',
+  'Login problem',
+];
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -62,7 +68,11 @@ function e164(raw: string, region: 'US' | 'GB' | 'JP'): string {
   return parsePhoneNumberWithError(raw, region).number;
 }
 
-function phoneFor(rng: () => number, locale: SeedPerson['locale'], index: number): { phone: string; phoneE164: string } {
+function phoneFor(
+  rng: () => number,
+  locale: SeedPerson['locale'],
+  index: number,
+): { phone: string; phoneE164: string } {
   const n = String(1000 + (index % 9000)).padStart(4, '0');
   const useE164 = rng() < 0.4;
   if (locale === 'ja-JP') {
@@ -114,10 +124,11 @@ function makePerson(rng: () => number, index: number, overrides: Partial<SeedPer
   const key = `p${String(index).padStart(4, '0')}`;
   const presentIn = VENDORS.filter(() => rng() < 0.9);
   if (presentIn.length === 0) {
-    presentIn.push(VENDORS[index % VENDORS.length] as Vendor);
+    presentIn.push(VENDORS[index % VENDORS.length]);
   }
   const duplicateIn = DUPLICATE_FRIENDLY.filter((vendor) => presentIn.includes(vendor) && rng() < 0.03);
-  const currency: SeedPerson['orders'][number]['currency'] = locale === 'ja-JP' ? 'JPY' : locale === 'en-GB' ? 'EUR' : 'USD';
+  const currency: SeedPerson['orders'][number]['currency'] =
+    locale === 'ja-JP' ? 'JPY' : locale === 'en-GB' ? 'EUR' : 'USD';
   const orders = Array.from({ length: Math.floor(rng() * 4) }, (_, k) => {
     const items = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => {
       const [sku, name, price] = pick(rng, PRODUCTS);
@@ -269,11 +280,8 @@ export function seedPeople(seed: number, count: number): SeedPerson[] {
 const fixtureList = fixtures(createRng(1));
 /** Fixture identities (the same for every seed: only the random people after them change). */
 export const FIXTURE = {
-  english: fixtureList[0] as SeedPerson,
-  japanese: fixtureList[1] as SeedPerson,
-  ambiguous: fixtureList[2] as SeedPerson,
-  onlyIn: Object.fromEntries(VENDORS.map((vendor, i) => [vendor, fixtureList[3 + i] as SeedPerson])) as Record<
-    Vendor,
-    SeedPerson
-  >,
+  english: fixtureList[0],
+  japanese: fixtureList[1],
+  ambiguous: fixtureList[2],
+  onlyIn: Object.fromEntries(VENDORS.map((vendor, i) => [vendor, fixtureList[3 + i]])) as Record<Vendor, SeedPerson>,
 };
