@@ -24,7 +24,7 @@ async function waitForPort(output: () => string, timeoutMs = 20_000): Promise<st
   for (;;) {
     const match = /listening on (http:\/\/[^\s"]+)/.exec(output());
     if (match) {
-      return (match[1] as string).replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
+      return match[1].replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
     }
     if (Date.now() > deadline) {
       throw new Error(`service did not start:\n${output()}`);
@@ -48,7 +48,11 @@ describe('the service process', () => {
   });
 
   it('refuses to start on bad configuration, listing every problem', async () => {
-    const { child, output } = startService({ DATABASE_URL: 'postgres://localhost/x', PORT: 'abc', LOG_LEVEL: 'chatty' });
+    const { child, output } = startService({
+      DATABASE_URL: 'postgres://localhost/x',
+      PORT: 'abc',
+      LOG_LEVEL: 'chatty',
+    });
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code).toBe(1);
     expect(output()).toContain('PORT');
@@ -85,7 +89,7 @@ describe('the service process', () => {
     for (const line of jsonLines) {
       expect(() => JSON.parse(line) as unknown).not.toThrow();
     }
-    const secretPart = apiKey.split('_')[2] as string;
+    const secretPart = apiKey.split('_')[2];
     expect(logs).not.toContain(secretPart);
     expect(logs.split('\n').filter((line) => line.includes(token as string))).toHaveLength(1); // the one-time print
     expect(logs).not.toContain('emma.johnson@example.com');

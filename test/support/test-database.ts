@@ -15,7 +15,11 @@ export function testStores(): StoreName[] {
 }
 
 let warned = false;
+/** Says loudly that a PostgreSQL run was skipped; under REQUIRE_POSTGRES (CI) a skip is a failure. */
 export function warnIfPostgresSkipped(suite: string): void {
+  if (!TEST_DATABASE_URL && process.env.REQUIRE_POSTGRES) {
+    throw new Error(`${suite}: REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not`);
+  }
   if (!TEST_DATABASE_URL && !warned) {
     warned = true;
     process.stderr.write(
