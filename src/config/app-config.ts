@@ -21,6 +21,7 @@ export interface AppConfig {
   rootToken: string;
   logLevel: Env['LOG_LEVEL'];
   auth: { apiKeyCacheTtlMs: number };
+  crm: { allowPrivateHosts: boolean; callTimeoutMs: number };
   jobs: {
     concurrency: number;
     pollIntervalMs: number;
@@ -157,6 +158,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     rootToken,
     logLevel: env.LOG_LEVEL,
     auth: { apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS },
+    crm: { allowPrivateHosts: env.ALLOW_PRIVATE_CRM_HOSTS, callTimeoutMs: env.CRM_CALL_TIMEOUT_MS },
     jobs: {
       concurrency: env.WORKER_CONCURRENCY,
       pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,

@@ -36,6 +36,10 @@ export const envSchema = z.object({
   ENCRYPTION_PREVIOUS_KEYS: z.string().optional(),
   /** Operator token allowed to create workspaces. Required on PostgreSQL. */
   ROOT_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** Let connectors call private, loopback and plain-http hosts (local CRM sandboxes, the embedded demo). */
+  ALLOW_PRIVATE_CRM_HOSTS: booleanFlag.default(false),
+  /** Deadline for one CRM call made by a job (enrichment has its own overall deadline). */
+  CRM_CALL_TIMEOUT_MS: positiveInt.default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body in bytes. */
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),

@@ -27,6 +27,13 @@ export class MetricsService {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
     registers: [this.registry],
   });
+  private readonly connectorCalls = new Histogram({
+    name: 'connector_call_duration_seconds',
+    help: 'CRM calls by connector kind, operation and outcome (ok or the error code)',
+    labelNames: ['kind', 'operation', 'outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 3, 10, 30],
+    registers: [this.registry],
+  });
   /** Filled at scrape time by whoever knows the counts (the job store). */
   readonly jobsByState = new Gauge({
     name: 'jobs',
@@ -45,6 +52,13 @@ export class MetricsService {
 
   jobFinished(type: string, outcome: JobOutcome): void {
     this.jobsFinished.inc({ type, outcome });
+  }
+
+  startConnectorCall(kind: string, operation: string): (outcome: string) => void {
+    const end = this.connectorCalls.startTimer({ kind, operation });
+    return (outcome) => {
+      end({ outcome });
+    };
   }
 
   startJobTimer(type: string): () => void {
