@@ -2,6 +2,7 @@ import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { ChatMessageEntity } from '../chat/chat-message.entity';
 import { ChatSessionEntity } from '../chat/chat-session.entity';
+import { LeaseEntity } from '../common/leases/lease.entity';
 import { ConnectorEntity } from '../connectors/connector.entity';
 import { ReceivedEventEntity } from '../events/received-event.entity';
 import { JobPauseEntity } from '../jobs/job-pause.entity';
@@ -23,4 +24,5 @@ export const ENTITIES: ReadonlyArray<EntityDefinition<never>> = [
   ReceivedEventEntity,
   JobEntity,
   JobPauseEntity,
+  LeaseEntity,
 ] as unknown as ReadonlyArray<EntityDefinition<never>>;
