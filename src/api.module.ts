@@ -4,11 +4,12 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { ConnectorsApiModule } from './connectors/connectors-api.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
 /** The HTTP API role: every public route, behind the auth guard and the problem+json filter. */
 @Module({
-  imports: [WorkspacesModule, ApiKeysModule, AuditModule],
+  imports: [WorkspacesModule, ApiKeysModule, AuditModule, ConnectorsApiModule],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

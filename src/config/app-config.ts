@@ -22,6 +22,13 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   auth: { apiKeyCacheTtlMs: number };
   crm: { allowPrivateHosts: boolean; callTimeoutMs: number };
+  enrichment: {
+    deadlineMs: number;
+    connectorTimeoutMs: number;
+    cacheFreshMs: number;
+    cacheMaxAgeMs: number;
+    memoryCacheEntries: number;
+  };
   jobs: {
     concurrency: number;
     pollIntervalMs: number;
@@ -159,6 +166,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: env.LOG_LEVEL,
     auth: { apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS },
     crm: { allowPrivateHosts: env.ALLOW_PRIVATE_CRM_HOSTS, callTimeoutMs: env.CRM_CALL_TIMEOUT_MS },
+    enrichment: {
+      deadlineMs: env.ENRICH_DEADLINE_MS,
+      connectorTimeoutMs: Math.min(env.ENRICH_CONNECTOR_TIMEOUT_MS, env.ENRICH_DEADLINE_MS),
+      cacheFreshMs: env.ENRICH_CACHE_FRESH_MS,
+      cacheMaxAgeMs: Math.max(env.ENRICH_CACHE_MAX_AGE_MS, env.ENRICH_CACHE_FRESH_MS),
+      memoryCacheEntries: env.ENRICH_MEMORY_CACHE_ENTRIES,
+    },
     jobs: {
       concurrency: env.WORKER_CONCURRENCY,
       pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,

@@ -40,6 +40,16 @@ export const envSchema = z.object({
   ALLOW_PRIVATE_CRM_HOSTS: booleanFlag.default(false),
   /** Deadline for one CRM call made by a job (enrichment has its own overall deadline). */
   CRM_CALL_TIMEOUT_MS: positiveInt.default(15_000),
+  /** Overall deadline of one enrichment request: whatever a CRM has not answered by then is reported as timeout. */
+  ENRICH_DEADLINE_MS: positiveInt.default(1500),
+  /** Per-CRM deadline inside an enrichment (at most the overall deadline). */
+  ENRICH_CONNECTOR_TIMEOUT_MS: positiveInt.default(1200),
+  /** A cached context is served as fresh this long after it was fetched. */
+  ENRICH_CACHE_FRESH_MS: z.coerce.number().int().min(0).default(60_000),
+  /** After fresh, it is served stale (while one background refresh runs) until this age; older is never served. */
+  ENRICH_CACHE_MAX_AGE_MS: positiveInt.default(900_000),
+  /** Entries in the per-process layer in front of the shared (database) cache. */
+  ENRICH_MEMORY_CACHE_ENTRIES: z.coerce.number().int().min(0).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body in bytes. */
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),

@@ -84,8 +84,9 @@ export class ConnectorsService {
 
   create(actor: Actor, workspaceId: string, input: CreateConnectorDto): Promise<ConnectorView> {
     const descriptor = this.registry.get(input.kind).descriptor;
-    const settings = this.validSettings(descriptor, input.settings);
-    const credentials = this.validCredentials(descriptor, input.credentials);
+    const valid = this.validate(descriptor, { settings: input.settings, credentials: input.credentials });
+    const settings = valid.settings ?? {};
+    const credentials = valid.credentials ?? {};
     return this.db.transaction(async (manager) => {
       const repo = this.db.repo(ConnectorEntity, manager);
       await this.assertRolesFree(workspaceId, input.roles, null, repo);
@@ -124,8 +125,10 @@ export class ConnectorsService {
   async update(actor: Actor, workspaceId: string, id: string, patch: UpdateConnectorDto): Promise<ConnectorView> {
     const existing = await this.contexts.load(workspaceId, id);
     const descriptor = this.registry.get(existing.kind).descriptor;
-    const settings = patch.settings ? this.validSettings(descriptor, patch.settings) : undefined;
-    const credentials = patch.credentials ? this.validCredentials(descriptor, patch.credentials) : undefined;
+    const { settings, credentials } = this.validate(descriptor, {
+      ...(patch.settings ? { settings: patch.settings } : {}),
+      ...(patch.credentials ? { credentials: patch.credentials } : {}),
+    });
     const updated = await this.db.transaction(async (manager) => {
       const repo = this.db.repo(ConnectorEntity, manager);
       const current = await repo.findOneBy({ id, workspaceId });
@@ -218,42 +221,58 @@ export class ConnectorsService {
     }
   }
 
-  private validSettings(descriptor: ConnectorDescriptor, input: Record<string, unknown>): Record<string, unknown> {
-    const parsed = descriptor.settingsSchema.safeParse(input);
-    const problems: FieldProblem[] = parsed.success
-      ? []
-      : parsed.error.issues.map((issue) => ({
-          field: ['settings', ...issue.path.map(String)].join('.'),
-          message: issue.message,
-        }));
-    const settings = (parsed.success ? parsed.data : input) as Record<string, unknown>;
-    for (const field of descriptor.urlSettings) {
-      const value = settings[field];
-      if (typeof value === 'string') {
-        const verdict = checkCrmUrl(value, { allowPrivate: this.config.crm.allowPrivateHosts });
-        if (!verdict.ok) {
-          problems.push({ field: `settings.${field}`, message: verdict.reason });
+  /** Validates settings and credentials together, so one 400 names every bad field of both. */
+  private validate(
+    descriptor: ConnectorDescriptor,
+    input: { settings?: Record<string, unknown>; credentials?: Record<string, unknown> },
+  ): { settings?: Record<string, unknown>; credentials?: Record<string, unknown> } {
+    const problems: FieldProblem[] = [];
+    let settings: Record<string, unknown> | undefined;
+    let credentials: Record<string, unknown> | undefined;
+    if (input.settings) {
+      const parsed = descriptor.settingsSchema.safeParse(input.settings);
+      if (parsed.success) {
+        settings = parsed.data as Record<string, unknown>;
+        for (const field of descriptor.urlSettings) {
+          const value = settings[field];
+          const verdict =
+            typeof value === 'string'
+              ? checkCrmUrl(value, { allowPrivate: this.config.crm.allowPrivateHosts })
+              : undefined;
+          if (verdict && !verdict.ok) {
+            problems.push({ field: `settings.${field}`, message: verdict.reason });
+          }
         }
+      } else {
+        problems.push(
+          ...parsed.error.issues.map((issue) => ({
+            field: ['settings', ...issue.path.map(String)].join('.'),
+            message: issue.message,
+          })),
+        );
       }
     }
-    if (problems.length > 0) {
-      throw new ValidationFailedError(problems);
+    if (input.credentials) {
+      const parsed = descriptor.credentialsSchema.safeParse(input.credentials);
+      if (parsed.success) {
+        credentials = parsed.data as Record<string, unknown>;
+      } else {
+        // Field names only: a credential value must never come back in an error.
+        problems.push(
+          ...parsed.error.issues.map((issue) => ({
+            field: ['credentials', ...issue.path.map(String)].join('.'),
+            message: issue.code === 'invalid_type' ? 'missing or of the wrong type' : 'is not valid',
+          })),
+        );
+      }
     }
-    return settings;
-  }
-
-  /** Field names only in messages: a credential value must never come back in an error. */
-  private validCredentials(descriptor: ConnectorDescriptor, input: Record<string, unknown>): Record<string, unknown> {
-    const parsed = descriptor.credentialsSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new ValidationFailedError(
-        parsed.error.issues.map((issue) => ({
-          field: ['credentials', ...issue.path.map(String)].join('.'),
-          message: issue.code === 'invalid_type' ? 'missing or of the wrong type' : 'is not valid',
-        })),
-      );
+    const unique = problems.filter(
+      (problem, index) => problems.findIndex((other) => other.field === problem.field) === index,
+    );
+    if (unique.length > 0) {
+      throw new ValidationFailedError(unique);
     }
-    return parsed.data as Record<string, unknown>;
+    return { ...(settings ? { settings } : {}), ...(credentials ? { credentials } : {}) };
   }
 
   private async assertRolesFree(

@@ -4,6 +4,7 @@ import { ChatMessageEntity } from '../chat/chat-message.entity';
 import { ChatSessionEntity } from '../chat/chat-session.entity';
 import { LeaseEntity } from '../common/leases/lease.entity';
 import { ConnectorEntity } from '../connectors/connector.entity';
+import { ContextCacheEntity } from '../enrichment/context-cache.entity';
 import { ReceivedEventEntity } from '../events/received-event.entity';
 import { JobPauseEntity } from '../jobs/job-pause.entity';
 import { JobEntity } from '../jobs/job.entity';
@@ -25,4 +26,5 @@ export const ENTITIES: ReadonlyArray<EntityDefinition<never>> = [
   JobEntity,
   JobPauseEntity,
   LeaseEntity,
+  ContextCacheEntity,
 ] as unknown as ReadonlyArray<EntityDefinition<never>>;

@@ -43,17 +43,24 @@ export function describeConnectorContract<S, C extends object>(setup: ContractSe
     let config: { settings: S; credentials: C };
     const oauth = () => connector.descriptor.authModes.includes('oauth2_refresh_token');
 
+    let shared: InMemoryAuthSession<C> | undefined;
+    const newSession = (credentials: C) =>
+      new InMemoryAuthSession<C>(
+        credentials,
+        oauth() ? (current) => connector.refreshGrant(config.settings, current, AbortSignal.timeout(5000)) : undefined,
+      );
+
+    /**
+     * A call context. Calls share one auth session, as calls of one stored connection share its persisted tokens
+     * in the service (a session per call would refresh per call: with single-use refresh tokens the first refresh
+     * spends the grant, and Zoho allows 10 token grants per 10 minutes). Explicit credentials get their own session.
+     */
     function context(
-      options: { credentials?: C; timeoutMs?: number; session?: InMemoryAuthSession<C> } = {},
+      options: { credentials?: C; timeoutMs?: number } = {},
     ): ConnectionContext<S, C> & { session: InMemoryAuthSession<C> } {
-      const session =
-        options.session ??
-        new InMemoryAuthSession<C>(
-          options.credentials ?? config.credentials,
-          oauth()
-            ? (credentials) => connector.refreshGrant(config.settings, credentials, AbortSignal.timeout(5000))
-            : undefined,
-        );
+      const session = options.credentials
+        ? newSession(options.credentials)
+        : (shared ??= newSession(config.credentials));
       return {
         workspaceId: 'ws-contract',
         connectorId: `conn-${setup.kind}`,

@@ -60,7 +60,8 @@ export class FaultInjector {
         next();
       };
       if (delay > 0) {
-        setTimeout(proceed, delay);
+        // unref: a delayed request must not keep a test process alive after the sandbox stopped.
+        setTimeout(proceed, delay).unref();
       } else {
         proceed();
       }

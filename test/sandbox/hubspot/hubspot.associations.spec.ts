@@ -213,4 +213,52 @@ describe('HubSpot sandbox: associations v4 and pipelines through @hubspot/api-cl
     const badType = await raw(sandbox, 'GET', `/crm/v4/objects/contacts/${contactId}/associations/widgets`);
     expect(badType.status).toBe(400);
   });
+  it('batch-creates labelled associations (201, 207 for missing records) and batch-reads them', async () => {
+    const notes = await client.crm.objects.notes.batchApi.create({
+      inputs: [0, 1].map((i) => ({
+        properties: { hs_note_body: `batch assoc ${i}`, hs_timestamp: new Date().toISOString() },
+        associations: [],
+      })),
+    });
+    const [a, b] = notes.results.map((n) => n.id) as [string, string];
+    const types = [{ associationCategory: HUBSPOT_DEFINED, associationTypeId: 202 }];
+    const created = await client.crm.associations.v4.batchApi.create('notes', 'contacts', {
+      inputs: [a, b].map((id) => ({ _from: { id }, to: { id: contactId }, types })),
+    });
+    expect(created.results).toHaveLength(2);
+    expect(created.results[0]).toMatchObject({ fromObjectTypeId: '0-46', toObjectTypeId: '0-1' });
+    expect('errors' in created ? created.errors : undefined).toBeUndefined();
+
+    const partial = await client.crm.associations.v4.batchApi.create('notes', 'contacts', {
+      inputs: [
+        { _from: { id: a }, to: { id: contactId }, types },
+        { _from: { id: '4999999' }, to: { id: contactId }, types },
+      ],
+    });
+    expect(partial.results).toHaveLength(1);
+    expect('numErrors' in partial ? partial.numErrors : 0).toBe(1);
+
+    const badType = await apiError(
+      client.crm.associations.v4.batchApi.create('notes', 'contacts', {
+        inputs: [
+          {
+            _from: { id: a },
+            to: { id: contactId },
+            types: [{ associationCategory: HUBSPOT_DEFINED, associationTypeId: 16 }],
+          },
+        ],
+      }),
+    );
+    expect(badType.code).toBe(400);
+
+    const read = await client.crm.associations.v4.batchApi.getPage('notes', 'contacts', {
+      inputs: [{ id: a }, { id: b }, { id: '4999999' }],
+    });
+    expect(read.results.map((r) => [r._from.id, r.to.map((t) => Number(t.toObjectId))])).toEqual([
+      [a, [Number(contactId)]],
+      [b, [Number(contactId)]],
+    ]);
+    expect('numErrors' in read ? read.numErrors : 0).toBe(1);
+    expect(sandbox.journal.entries({ object: 'associations' }).length).toBeGreaterThanOrEqual(3);
+  });
 });

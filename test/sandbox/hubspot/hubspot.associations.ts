@@ -12,6 +12,21 @@ import type { HsRecord } from './hubspot.store';
 import { baseUrlOf, isObject, objectTypeParam, respondAfterCommit, type HubspotContext } from './hubspot.context';
 
 const PAGE_MAX = 500;
+const BATCH_ASSOCIATION_LIMIT = 1000;
+
+const isId = (v: unknown): v is string | number => (typeof v === 'string' && v !== '') || typeof v === 'number';
+
+function batchInputs(body: unknown): unknown[] {
+  if (!isObject(body) || !Array.isArray(body.inputs)) {
+    throw validationError('Invalid input JSON: expected an object with an "inputs" array');
+  }
+  if (body.inputs.length > BATCH_ASSOCIATION_LIMIT) {
+    throw validationError(
+      `Too many inputs: batch requests accept at most ${BATCH_ASSOCIATION_LIMIT} inputs, got ${body.inputs.length}`,
+    );
+  }
+  return body.inputs;
+}
 
 function mustExist(ctx: HubspotContext, def: ObjectTypeDef, id: string): HsRecord {
   const record = ctx.store.get(def.name, id);
@@ -186,6 +201,141 @@ export function associationRoutes(ctx: HubspotContext): Router {
       return;
     }
     res.status(204).end();
+  });
+
+  /**
+   * Batch association endpoints (v4):
+   * https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/create-associations-labeled
+   * https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations
+   * create → 201 {status, results:[{fromObjectTypeId, fromObjectId, toObjectTypeId, toObjectId, labels}]}, 207 with
+   * `errors` when some pairs could not be associated (a missing record, an injected per-record failure); an invalid
+   * association type rejects the whole batch (400). read → 200 {status, results:[{from:{id}, to:[{toObjectId,
+   * associationTypes}], paging?}]}, 207 with an OBJECT_NOT_FOUND error for ids that do not exist.
+   * The per-request input limit and the per-input page size are not stated on those pages (unverified: 1,000 and 500).
+   */
+  router.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/create', (req, res) => {
+    const startedAt = new Date().toISOString();
+    const def = objectTypeParam(req, 'fromObjectType');
+    const toDef = objectTypeParam(req, 'toObjectType');
+    const inputs = batchInputs(req.body);
+    const parsed = inputs.map((input, index) => {
+      const fromId = isObject(input) && isObject(input.from) ? input.from.id : undefined;
+      const toId = isObject(input) && isObject(input.to) ? input.to.id : undefined;
+      const types = isObject(input) ? input.types : undefined;
+      if (!isId(fromId) || !isId(toId) || !Array.isArray(types) || types.length === 0) {
+        throw validationError(`Invalid input JSON: inputs[${index}] needs from.id, to.id and a non-empty types array`);
+      }
+      const typeIds = types.map((spec: unknown) => {
+        const category = isObject(spec) ? spec.associationCategory : undefined;
+        const typeId = isObject(spec) ? Number(spec.associationTypeId) : NaN;
+        const known = category === 'HUBSPOT_DEFINED' ? associationByTypeId(def.name, typeId) : undefined;
+        if (!known || known.to !== toDef.name) {
+          throw validationError(
+            `Invalid association type at inputs[${index}]: ${String(category)} ${String(isObject(spec) ? spec.associationTypeId : '')} does not exist between ${def.singular} and ${toDef.singular}`,
+          );
+        }
+        return typeId;
+      });
+      return { fromId: String(fromId), toId: String(toId), typeIds };
+    });
+    const results: Array<Record<string, unknown>> = [];
+    const errors: Array<Record<string, unknown>> = [];
+    for (const p of parsed) {
+      const from = ctx.store.get(def.name, p.fromId);
+      const to = ctx.store.get(toDef.name, p.toId);
+      if (!from || from.archived || !to || to.archived) {
+        errors.push({
+          status: 'error',
+          category: 'VALIDATION_ERROR',
+          message: `One or more object ids are invalid: ${def.singular} ${p.fromId} or ${toDef.singular} ${p.toId} does not exist`,
+          context: { fromObjectId: [p.fromId], toObjectId: [p.toId] },
+        });
+        continue;
+      }
+      if (ctx.kit.faults.shouldFailRecord()) {
+        errors.push({
+          status: 'error',
+          category: 'INTERNAL_ERROR',
+          message: 'This input could not be processed and was not written. It is safe to retry it.',
+          context: { fromObjectId: [p.fromId], toObjectId: [p.toId] },
+        });
+        continue;
+      }
+      for (const typeId of p.typeIds) {
+        ctx.store.associate(from, to, typeId);
+      }
+      journalLink(ctx, 'create', from, to, p.typeIds);
+      results.push({
+        fromObjectTypeId: def.objectTypeId,
+        fromObjectId: Number(from.id),
+        toObjectTypeId: toDef.objectTypeId,
+        toObjectId: Number(to.id),
+        labels: [],
+      });
+    }
+    respondAfterCommit(ctx, res, errors.length > 0 ? 207 : 201, {
+      status: 'COMPLETE',
+      results,
+      ...(errors.length > 0 ? { numErrors: errors.length, errors } : {}),
+      startedAt,
+      completedAt: new Date().toISOString(),
+    });
+  });
+
+  router.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', (req, res) => {
+    const startedAt = new Date().toISOString();
+    const def = objectTypeParam(req, 'fromObjectType');
+    const toDef = objectTypeParam(req, 'toObjectType');
+    const inputs = batchInputs(req.body);
+    const results: Array<Record<string, unknown>> = [];
+    const missing: string[] = [];
+    inputs.forEach((input, index) => {
+      const id = isObject(input) ? input.id : undefined;
+      if (!isId(id)) {
+        throw validationError(`Invalid input JSON: inputs[${index}].id must be a string`);
+      }
+      const rawAfter = isObject(input) && input.after !== undefined ? show(input.after) : '';
+      const offsetText = rawAfter === '' ? '0' : Buffer.from(rawAfter, 'base64').toString('utf8');
+      if (!/^\d+$/.test(offsetText)) {
+        throw validationError(`Invalid input JSON: inputs[${index}].after is not a valid paging cursor`);
+      }
+      const record = ctx.store.get(def.name, String(id));
+      if (!record || record.archived) {
+        missing.push(String(id));
+        return;
+      }
+      const offset = Number(offsetText);
+      const all = ctx.store.associationsOf(record, toDef.name);
+      const page = all.slice(offset, offset + PAGE_MAX);
+      results.push({
+        from: { id: record.id },
+        to: page.map((a) => ({
+          toObjectId: Number(a.record.id),
+          associationTypes: a.typeIds.map((typeId) => ({ category: 'HUBSPOT_DEFINED', typeId, label: null })),
+        })),
+        ...(offset + PAGE_MAX < all.length
+          ? { paging: { next: { after: Buffer.from(String(offset + PAGE_MAX)).toString('base64') } } }
+          : {}),
+      });
+    });
+    const errors =
+      missing.length > 0
+        ? [
+            {
+              status: 'error',
+              category: 'OBJECT_NOT_FOUND',
+              message: `Could not get some ${def.errorName} objects, they may be deleted or not exist. Check that ids are valid.`,
+              context: { ids: missing },
+            },
+          ]
+        : [];
+    res.status(errors.length > 0 ? 207 : 200).json({
+      status: 'COMPLETE',
+      results,
+      ...(errors.length > 0 ? { numErrors: errors.length, errors } : {}),
+      startedAt,
+      completedAt: new Date().toISOString(),
+    });
   });
 
   router.get('/crm/v4/associations/:fromObjectType/:toObjectType/labels', (req, res) => {

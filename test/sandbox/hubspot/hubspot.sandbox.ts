@@ -32,6 +32,11 @@ export interface HubspotSandbox extends RunningSandbox {
   webhookDeliveries(): WebhookDelivery[];
   /** Sends queued webhook events now and waits for every delivery in flight. */
   flushWebhooks(): Promise<void>;
+  /**
+   * A second, independent refresh token for the same OAuth app and portal, as another authorization (install) of
+   * the app issues: revoking one leaves the others valid.
+   */
+  issueRefreshToken(): string;
 }
 
 /**
@@ -119,6 +124,7 @@ export async function startHubspotSandbox(options: HubspotSandboxOptions = {}): 
     ...running,
     webhookDeliveries: () => [...webhooks.deliveries],
     flushWebhooks: () => webhooks.drain(),
+    issueRefreshToken: () => kit.tokens.issueRefreshToken(),
     stop: async () => {
       webhooks.stop();
       await stop();

@@ -107,6 +107,8 @@ export function createRestRouter(ctx: RestContext): Router {
   // Directory and limits
   // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_limits.htm
 
+  // Resources by Version also names the caller's identity URL (absolute, /id/{orgId}/{userId}):
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_discoveryresource.htm
   router.get(P, (req, res) => {
     const base = `/services/data/v${versionOf(req)}`;
     res.json({
@@ -115,6 +117,7 @@ export function createRestRouter(ctx: RestContext): Router {
       queryAll: `${base}/queryAll`,
       limits: `${base}/limits`,
       composite: `${base}/composite`,
+      identity: `${req.protocol}://${req.get('host') ?? ''}/id/${store.orgId}/${store.integrationUserId}`,
     });
   });
 

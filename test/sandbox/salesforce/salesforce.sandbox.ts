@@ -39,6 +39,11 @@ export interface RunningSalesforceSandbox extends RunningSandbox {
   userId: string;
   /** A valid access token without the refresh dance (like a session id from another login). */
   issueAccessToken(): string;
+  /**
+   * A second, independent refresh token for the same connected app and user, as another OAuth authorization would
+   * issue (each authorization has its own rotation chain; revoking one leaves the others valid).
+   */
+  issueRefreshToken(): string;
   setDuplicateRule(mode: DuplicateRuleMode): void;
   setQueryBatchSize(size: number): void;
   /** API calls counted against the daily quota so far. */
@@ -152,6 +157,7 @@ export async function startSalesforceSandbox(
     orgId: store.orgId,
     userId: store.integrationUserId,
     issueAccessToken: () => kit.tokens.issueAccessToken(),
+    issueRefreshToken: () => kit.tokens.issueRefreshToken(),
     setDuplicateRule: (mode) => {
       store.duplicateRule = mode;
     },

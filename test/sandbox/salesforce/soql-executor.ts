@@ -104,7 +104,7 @@ export class SoqlExecutor {
       const keyed = rows.map((row, index) => ({
         row,
         index,
-        keys: order.map((o) => this.sortKey(this.valueOf(row, o.path))),
+        keys: order.map((o) => this.sortKey(this.valueOf(row, o.path), o.path.field)),
       }));
       keyed.sort((a, b) => {
         for (let i = 0; i < order.length; i += 1) {
@@ -389,9 +389,16 @@ export class SoqlExecutor {
     return null;
   }
 
-  private sortKey(value: unknown): Comparable {
+  private sortKey(value: unknown, field: FieldDef): Comparable {
     if (value === null || value === undefined) {
       return null;
+    }
+    // Ids sort by their base-62 value, i.e. case-sensitively (0-9 < A-Z < a-z), the same order `Id >` / `Id <`
+    // compares in: PK chunking's documented boundaries run 001300000000000 < 00130000000132G < 00130000000264W
+    // < 00130000000396m.
+    // https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/async_api_headers_enable_pk_chunking.htm
+    if (ID_TYPES.has(field.type) && typeof value === 'string') {
+      return normalizeId(value) ?? value;
     }
     if (typeof value === 'string') {
       const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) ? parseSfDateTime(value) : undefined;

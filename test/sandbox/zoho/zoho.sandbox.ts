@@ -37,6 +37,11 @@ export interface ZohoRunningSandbox extends RunningSandbox {
   /** Outbound notification deliveries (watch channels and options.webhook). */
   notifications: { deliveries(): Delivery[]; flush(): Promise<void> };
   credits(): { used: number; limit: number; remaining: number };
+  /**
+   * Another valid refresh token for the same client, as a further authorisation (authorization-code grant) yields
+   * in Zoho: a user may hold up to 20 per client. Lets tests give separate connections separate grants.
+   */
+  issueRefreshToken(): string;
 }
 
 /** Channel id used for the options.webhook subscription. */
@@ -190,6 +195,7 @@ export async function startZohoSandbox(options: ZohoSandboxOptions = {}): Promis
     ...running,
     notifications: { deliveries: () => [...hub.deliveries], flush: () => hub.flush() },
     credits: () => ({ used: creditsUsed, limit: credits.limit, remaining: credits.limit - creditsUsed }),
+    issueRefreshToken: () => kit.tokens.issueRefreshToken(),
     stop: async () => {
       await hub.flush();
       await running.stop();
