@@ -114,7 +114,7 @@ export class ConnectorAuthService {
       }
       if (await this.leases.acquire(leaseName, this.owner, REFRESH_LEASE_MS)) {
         try {
-          return await this.refreshHoldingLease(latest, connector, credentials, kind);
+          return await this.refreshHoldingLease(latest, connector, credentials);
         } finally {
           await this.leases.release(leaseName, this.owner);
         }
@@ -130,7 +130,6 @@ export class ConnectorAuthService {
     latest: ConnectorRow,
     connector: CrmConnector,
     credentials: StoredCredentials,
-    kind: ConnectorKind,
   ): Promise<{ credentials: StoredCredentials; version: number }> {
     let grant;
     try {

@@ -61,11 +61,8 @@ export class ConnectorsService {
       kind: descriptor.kind,
       displayName: descriptor.displayName,
       authModes: [...descriptor.authModes],
-      settingsSchema: z.toJSONSchema(descriptor.settingsSchema, { unrepresentable: 'any' }) as Record<string, unknown>,
-      credentialsSchema: z.toJSONSchema(descriptor.credentialsSchema, { unrepresentable: 'any' }) as Record<
-        string,
-        unknown
-      >,
+      settingsSchema: z.toJSONSchema(descriptor.settingsSchema, { unrepresentable: 'any' }),
+      credentialsSchema: z.toJSONSchema(descriptor.credentialsSchema, { unrepresentable: 'any' }),
       capabilities: { ...descriptor.capabilities },
       batchLimits: { ...descriptor.batchLimits },
     }));
@@ -232,7 +229,7 @@ export class ConnectorsService {
     if (input.settings) {
       const parsed = descriptor.settingsSchema.safeParse(input.settings);
       if (parsed.success) {
-        settings = parsed.data as Record<string, unknown>;
+        settings = parsed.data;
         for (const field of descriptor.urlSettings) {
           const value = settings[field];
           const verdict =
@@ -255,7 +252,7 @@ export class ConnectorsService {
     if (input.credentials) {
       const parsed = descriptor.credentialsSchema.safeParse(input.credentials);
       if (parsed.success) {
-        credentials = parsed.data as Record<string, unknown>;
+        credentials = parsed.data;
       } else {
         // Field names only: a credential value must never come back in an error.
         problems.push(

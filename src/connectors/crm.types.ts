@@ -1,3 +1,5 @@
+import type { ConnectorErrorCode } from './connector.errors';
+
 /**
  * The service's vendor-neutral view of CRM data. Mappers in each connector folder translate to and from these;
  * nothing outside src/connectors knows a vendor's field names.
@@ -124,8 +126,7 @@ export interface RecordRef {
 
 /** Per-record result of a batch call: success or a classified failure for that record only. */
 export type BatchOutcome<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: { code: import('./connector.errors').ConnectorErrorCode; message: string } };
+  { ok: true; value: T } | { ok: false; error: { code: ConnectorErrorCode; message: string } };
 
 export type ChangeKind = 'person.changed' | 'case.updated' | 'case.solved' | 'case.agent_replied';
 

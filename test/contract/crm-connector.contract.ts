@@ -176,7 +176,7 @@ export function describeConnectorContract<S, C extends object>(setup: ContractSe
 
       it('appends a note once per idempotency key, across retries', async () => {
         const [match] = await connector.findPeople(context(), { email: FIXTURE.japanese.email });
-        const personId = match!.person.id;
+        const personId = match.person.id;
         const note: NoteInput = {
           personId,
           title: `Chat transcript ${randomUUID()}`,
@@ -196,7 +196,7 @@ export function describeConnectorContract<S, C extends object>(setup: ContractSe
       it('creates a case once per idempotency key and lists it as open', async () => {
         const [match] = await connector.findPeople(context(), { email: FIXTURE.english.email });
         const input = {
-          personId: match!.person.id,
+          personId: match.person.id,
           subject: `Order 245-12784 not delivered ${randomUUID().slice(0, 8)}`,
           description: 'Customer escalated from chat.',
           priority: 'high' as const,
@@ -215,7 +215,7 @@ export function describeConnectorContract<S, C extends object>(setup: ContractSe
 
       it('batch-appends notes with per-record outcomes, and a retry of the failures writes no duplicates', async () => {
         const [match] = await connector.findPeople(context(), { email: FIXTURE.english.email });
-        const personId = match!.person.id;
+        const personId = match.person.id;
         const inputs: NoteInput[] = Array.from({ length: 6 }, (_, index) => ({
           personId,
           title: `Batch transcript ${index} ${randomUUID().slice(0, 8)}`,
@@ -227,7 +227,7 @@ export function describeConnectorContract<S, C extends object>(setup: ContractSe
         const outcomes = await connector.appendNotes(context(), inputs);
         sandbox.faults.reset();
         expect(outcomes).toHaveLength(inputs.length);
-        const failed = inputs.filter((_, index) => !outcomes[index]!.ok);
+        const failed = inputs.filter((_, index) => !outcomes[index].ok);
         const retried = await connector.appendNotes(context(), failed);
         expect(retried.every((outcome) => outcome.ok)).toBe(true);
         const all = await connector.appendNotes(context(), inputs);
@@ -243,7 +243,7 @@ export function describeConnectorContract<S, C extends object>(setup: ContractSe
         if (!connector.descriptor.capabilities.orders) {
           return;
         }
-        const orders = await connector.listOrders(context(), match!.person.id, 20);
+        const orders = await connector.listOrders(context(), match.person.id, 20);
         const order = orders.find((item) => item.number.includes('245-12784'));
         expect(order).toBeDefined();
         expect(order!.items.map((item) => item.name)).toEqual(
