@@ -3,6 +3,7 @@ import { ChatSessionEntity } from '../../src/chat/chat-session.entity';
 import { ConnectorContextFactory } from '../../src/connectors/connector-context.factory';
 import { row } from '../../src/database/database';
 import { ContextCache } from '../../src/enrichment/context-cache';
+import { VisitorEntity } from '../../src/visitors/visitor.entity';
 import { startAllSandboxes, type Vendor } from '../sandbox';
 import { FIXTURE } from '../sandbox/common/seed-data';
 import { connectorBodyFor } from '../sandbox/connector-bodies';
@@ -163,7 +164,7 @@ describe.each(testStores())('enrichment API on %s', (store) => {
       t.db.repo(ChatSessionEntity, manager).findOneBy({ workspaceId: ws.id, externalId: 'chat-42' }),
     );
     expect(session).toBeNull(); // enrichment does not invent sessions: chat events create them
-    const visitor = (await visitorIds())[0]!;
+    const visitor = (await visitorIds())[0];
     const now = new Date();
     const id = randomUUID();
     await t.db.run((manager) =>
@@ -208,7 +209,7 @@ describe.each(testStores())('enrichment API on %s', (store) => {
     expect(responses.every((response) => response.status === 200)).toBe(true);
     const factory = t.app.get(ConnectorContextFactory);
     for (const vendor of VENDORS) {
-      const connector = await factory.load(creating.id, creating.connectorIds[vendor]!);
+      const connector = await factory.load(creating.id, creating.connectorIds[vendor]);
       const { connector: crm, ctx } = await factory.open(connector);
       const found = await crm.findPeople(ctx, { email });
       expect({ vendor, count: found.length }).toEqual({ vendor, count: 1 });
@@ -216,10 +217,8 @@ describe.each(testStores())('enrichment API on %s', (store) => {
   }, 60_000);
 
   async function visitorIds(): Promise<string[]> {
-    const rows = await t.db.run(
-      (manager) => manager.query('SELECT id FROM visitors') as Promise<Array<{ id: string }>>,
-    );
-    return rows.map((r) => r.id);
+    const rows = await t.db.run((manager) => t.db.repo(VisitorEntity, manager).find({ where: { workspaceId: ws.id } }));
+    return rows.map((visitor) => visitor.id);
   }
 });
 
