@@ -5,6 +5,7 @@ import { ChatSessionEntity } from '../chat/chat-session.entity';
 import { Clock } from '../common/time/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
+import { ContextCache } from '../enrichment/context-cache';
 import { ReceivedEventEntity } from '../events/received-event.entity';
 import type { JobContext, JobHandler } from '../jobs/job-handler';
 import { JobStore } from '../jobs/job-store';
@@ -20,6 +21,7 @@ export interface PurgeReport {
   messages: number;
   jobs: number;
   receivedEvents: number;
+  cachedContexts: number;
 }
 
 /** Enforces retention: chat data per workspace setting, finished jobs and dedupe records per service setting. */
@@ -31,6 +33,7 @@ export class PurgeJobHandler implements JobHandler<JobPayloads['maintenance.purg
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly jobs: JobStore,
+    private readonly contextCache: ContextCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -41,7 +44,7 @@ export class PurgeJobHandler implements JobHandler<JobPayloads['maintenance.purg
 
   async purge(signal?: AbortSignal): Promise<PurgeReport> {
     const now = this.clock.now().getTime();
-    const report: PurgeReport = { sessions: 0, messages: 0, jobs: 0, receivedEvents: 0 };
+    const report: PurgeReport = { sessions: 0, messages: 0, jobs: 0, receivedEvents: 0, cachedContexts: 0 };
     const workspaces = await this.db.run((manager) =>
       this.db.repo(WorkspaceEntity, manager).find({ select: { id: true, retentionDays: true } }),
     );
@@ -64,6 +67,7 @@ export class PurgeJobHandler implements JobHandler<JobPayloads['maintenance.purg
         .delete({ receivedAt: LessThan(new Date(now - this.config.events.dedupeRetentionDays * DAY_MS)) }),
     );
     report.receivedEvents = eventsResult.affected ?? 0;
+    report.cachedContexts = await this.contextCache.purgeExpired();
     return report;
   }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ContextCacheModule } from '../enrichment/context-cache.module';
 import { PurgeJobHandler } from './purge.handler';
 
-@Module({ providers: [PurgeJobHandler], exports: [PurgeJobHandler] })
+@Module({ imports: [ContextCacheModule], providers: [PurgeJobHandler], exports: [PurgeJobHandler] })
 export class RetentionModule {}

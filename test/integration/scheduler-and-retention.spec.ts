@@ -8,6 +8,7 @@ import { JobEntity } from '../../src/jobs/job.entity';
 import { JobQueue } from '../../src/jobs/job-queue';
 import { JobScheduler } from '../../src/jobs/job-scheduler';
 import { PurgeJobHandler } from '../../src/retention/purge.handler';
+import { ContextCache } from '../../src/enrichment/context-cache';
 import { WorkspaceEntity } from '../../src/workspaces/workspace.entity';
 import { ManualClock, queueConfig, queueKit } from '../support/queue-kit';
 import { createTestStore, testStores, warnIfPostgresSkipped, type TestStore } from '../support/test-database';
@@ -130,9 +131,22 @@ describe.each(testStores())('schedules and retention on %s', (storeName) => {
     await store.complete(oldJob, 'w');
     clock.advance(8 * DAY);
 
-    const report = await new PurgeJobHandler(testStore.db, clock, store, config).purge();
+    const cache = new ContextCache(testStore.db, clock, config);
+    const emptyContext = {
+      contact: null,
+      records: [],
+      orders: [],
+      notes: [],
+      openCases: [],
+      history: [],
+      sources: [],
+      generatedAt: '',
+    };
+    await cache.put(short, 'email:old@example.com', null, emptyContext, new Date(now - 2 * DAY));
+    await cache.put(short, 'email:new@example.com', null, emptyContext, clock.now());
+    const report = await new PurgeJobHandler(testStore.db, clock, store, cache, config).purge();
     // Only the chat closed 48 days ago in the 31-day workspace has expired; 90 days protects the other one.
-    expect(report).toEqual({ sessions: 1, messages: 1, jobs: 1, receivedEvents: 2 });
+    expect(report).toEqual({ sessions: 1, messages: 1, jobs: 1, receivedEvents: 2, cachedContexts: 1 });
     const left = await testStore.db.run((manager) => testStore.db.repo(ChatSessionEntity, manager).find());
     expect(left.map((s) => s.id).sort()).toEqual([sessions[1].id, sessions[2].id, sessions[3].id].sort());
     const messages = await testStore.db.run((manager) => testStore.db.repo(ChatMessageEntity, manager).count());
