@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BenchRow } from './table';
 
@@ -13,28 +14,47 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Starts the built service on a fresh embedded store; resolves when /health/ready answers 200. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts the built service on a fresh embedded store; resolves when /health/ready answers 200. Logs at warn, as a
+ * loaded production instance would, so request logging does not skew the ratios.
+ */
 export async function startService(
   env: Record<string, string> = {},
 ): Promise<RunningService & { coldStartMs: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ccb-bench-svc-'));
+  const port = await freePort();
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 30_000;
-  let baseUrl: string | undefined;
+  const baseUrl = `http://127.0.0.1:${port}`;
   for (;;) {
-    baseUrl ??= /listening on (http:\/\/[^\s"]+)/.exec(output)?.[1];
-    if (baseUrl) {
-      const ready = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
-      if (ready?.status === 200) {
-        break;
-      }
+    const ready = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
+    if (ready?.status === 200) {
+      break;
     }
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');

@@ -3,6 +3,7 @@
  * bounded in time. PostgreSQL rows use BENCH_DATABASE_URL (or TEST_DATABASE_URL, or the local server) and are
  * reported as skipped when it is unreachable.
  */
+import { enrichmentBench } from './enrichment.bench';
 import { httpBench } from './http.bench';
 import { queueBench } from './queue.bench';
 import { printTable, type BenchRow } from './table';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   process.stdout.write(`bench: node ${process.version}, ${quick ? 'quick' : 'full'} run\n`);
   rows.push(...(await queueBench(postgresUrl, quick ? 2_000 : 10_000)));
   rows.push(...(await httpBench(quick ? 3 : 10)));
+  rows.push(...(await enrichmentBench({ people: quick ? 60 : 250, seconds: quick ? 3 : 10 })));
   printTable(rows);
   if (rows.some((row) => row.verdict === 'missed')) {
     process.exitCode = 1;

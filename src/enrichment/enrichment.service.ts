@@ -31,6 +31,8 @@ export interface EnrichRequest {
 
 const LIST_LIMIT = 10;
 const HISTORY_LIMIT = 10;
+// A changed default region reaches enrichment within this time.
+const REGION_TTL_MS = 5_000;
 
 function statusOf(error: unknown, deadline: AbortSignal): { status: SourceStatus; error: string } {
   if (deadline.aborted) {
@@ -67,6 +69,7 @@ function abortion(signal: AbortSignal): Promise<never> {
 export class EnrichmentService {
   private readonly logger = new Logger(EnrichmentService.name);
   /** Concurrent misses for one identity share a single build (and so a single create-if-missing). */
+  private readonly regions = new Map<string, { region: string; until: number }>();
   private readonly building = new Map<
     string,
     Promise<{ context: CachedContext; fetchedAt: Date; visitorId: string }>
