@@ -13,7 +13,7 @@ const LATENCY: Record<Vendor, LatencyFault> = {
   hubspot: { kind: 'lognormal', p50Ms: 110, p99Ms: 450 },
   zendesk: { kind: 'lognormal', p50Ms: 90, p99Ms: 350 },
 };
-const SLOWEST: Vendor = 'zoho';
+const VENDORS: Vendor[] = ['salesforce', 'hubspot', 'zendesk', 'zoho'];
 
 async function api(
   base: string,
@@ -87,25 +87,27 @@ export async function enrichmentBench(options: { people: number; seconds: number
       const key = await api(service.baseUrl, adminKey, 'POST', '/v1/api-keys', { name: 'bench', scopes: ['chat'] });
       return key.apiKey as string;
     };
-    const allFour = await workspace(['salesforce', 'hubspot', 'zendesk', 'zoho']);
-    const slowestAlone = await workspace([SLOWEST]);
+    const allFour = await workspace(VENDORS);
+    const single = Object.fromEntries(
+      await Promise.all(VENDORS.map(async (vendor) => [vendor, await workspace([vendor])] as const)),
+    ) as Record<Vendor, string>;
 
-    // Warm both paths (token refreshes, connection pools), then measure cache misses (new identities each call).
-    await enrichAll(
-      service.baseUrl,
-      allFour,
-      emails.slice(0, 5).map((e) => `warm.${e}`),
-      5,
-    );
-    await enrichAll(
-      service.baseUrl,
-      slowestAlone,
-      emails.slice(0, 5).map((e) => `warm.${e}`),
-      5,
-    );
+    // Warm every path (token refreshes, connection pools), then measure cache misses (a workspace's first look-up
+    // of each identity). "The slowest CRM" is measured, not assumed: a CRM's enrichment costs several sequential
+    // calls (HubSpot orders take four), so the slowest per-call latency is not necessarily the slowest enrichment.
     const concurrency = 8;
+    const warm = emails.slice(0, 5).map((email) => `warm.${email}`);
+    for (const key of [allFour, ...Object.values(single)]) {
+      await enrichAll(service.baseUrl, key, warm, 5);
+    }
     const fanOut = await enrichAll(service.baseUrl, allFour, emails, concurrency);
-    const alone = await enrichAll(service.baseUrl, slowestAlone, emails, concurrency);
+    const aloneByVendor: Array<[Vendor, number[]]> = [];
+    for (const vendor of VENDORS) {
+      aloneByVendor.push([vendor, await enrichAll(service.baseUrl, single[vendor], emails, concurrency)]);
+    }
+    const [slowest, alone] = aloneByVendor.reduce((worst, entry) =>
+      percentile(entry[1], 99) > percentile(worst[1], 99) ? entry : worst,
+    );
     const overhead = percentile(fanOut, 99) - percentile(alone, 99);
 
     // P2: cache hits vs the bare liveness route, same server, same load tool and flags.
@@ -125,13 +127,14 @@ export async function enrichmentBench(options: { people: number; seconds: number
     return [
       {
         id: 'P1',
-        measure: `enrich fan-out overhead, ${fanOut.length} cache misses, 4 CRMs vs ${SLOWEST} alone (lognormal latency)`,
+        measure: `enrich fan-out overhead: p99(4 CRMs) − p99(slowest alone), ${fanOut.length} misses each`,
         value: ms(overhead),
         goal: '≤ 20 ms',
         verdict: overhead <= 20 ? 'met' : 'missed',
         note:
           `4 CRMs p50/p95/p99 ${ms(percentile(fanOut, 50))}/${ms(percentile(fanOut, 95))}/${ms(percentile(fanOut, 99))}; ` +
-          `${SLOWEST} alone ${ms(percentile(alone, 50))}/${ms(percentile(alone, 95))}/${ms(percentile(alone, 99))}`,
+          `slowest alone (${slowest}) ${ms(percentile(alone, 50))}/${ms(percentile(alone, 95))}/${ms(percentile(alone, 99))}; ` +
+          `alone p99: ${aloneByVendor.map(([vendor, latencies]) => `${vendor} ${ms(percentile(latencies, 99))}`).join(', ')}`,
       },
       {
         id: 'P2',

@@ -369,6 +369,8 @@ export class SalesforceClient {
     const pending = connection.request<T>(request, {
       transport,
       retry: NO_RETRIES,
+      // A redirect would take the session to a host the egress guard never checked.
+      followRedirect: false,
       timeout: ABANDONED_REQUEST_TIMEOUT_MS,
       noContentResponse: null,
     });
