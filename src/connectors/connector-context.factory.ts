@@ -11,6 +11,7 @@ import type { ConnectorKind } from './connector-kinds';
 import { ConnectorRegistry } from './connector.registry';
 import type { ConnectionContext, CrmConnector } from './crm-connector.port';
 import { checkResolvedHost } from './egress/egress-guard';
+import { ConnectorRateBudget, DEFAULT_RATE_BUDGET, type CallPriority } from './rate-budget';
 
 const HOST_VERDICT_TTL_MS = 60_000;
 
@@ -33,6 +34,7 @@ export class ConnectorContextFactory {
     private readonly registry: ConnectorRegistry,
     private readonly auth: ConnectorAuthService,
     private readonly metrics: MetricsService,
+    private readonly budget: ConnectorRateBudget,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -50,7 +52,7 @@ export class ConnectorContextFactory {
 
   async open(
     connectorRow: ConnectorRow,
-    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+    options: { timeoutMs?: number; signal?: AbortSignal; priority?: CallPriority } = {},
   ): Promise<OpenConnection> {
     const connector = this.registry.get(connectorRow.kind);
     const kind = connectorRow.kind as ConnectorKind;
@@ -71,12 +73,21 @@ export class ConnectorContextFactory {
       auth: this.auth.session(connectorRow, connector),
       signal: options.signal ? AbortSignal.any([deadline, options.signal]) : deadline,
     };
-    return { row: connectorRow, connector: this.instrument(connector), ctx };
+    return {
+      row: connectorRow,
+      connector: this.instrument(connector, connectorRow.id, options.priority ?? 'background'),
+      ctx,
+    };
   }
 
-  /** Counts and times every operation by kind, operation and outcome (the closed error code). */
-  private instrument(connector: CrmConnector): CrmConnector {
+  /**
+   * Every operation waits for the connector's rate budget (live before background), and is counted and timed by
+   * kind, operation and outcome (the closed error code).
+   */
+  private instrument(connector: CrmConnector, connectorId: string, priority: CallPriority): CrmConnector {
     const metrics = this.metrics;
+    const budget = this.budget;
+    const limit = connector.descriptor.rateBudget ?? DEFAULT_RATE_BUDGET;
     const kind = connector.descriptor.kind;
     return new Proxy(connector, {
       get(target, property, receiver) {
@@ -85,8 +96,9 @@ export class ConnectorContextFactory {
           return value;
         }
         return (...args: unknown[]) => {
+          const call = () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
           const stop = metrics.startConnectorCall(kind, String(property));
-          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).then(
+          return budget.schedule(connectorId, limit, priority, call).then(
             (result) => {
               stop('ok');
               return result;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ConnectorKind } from './connector-kinds';
+import type { RateBudget } from './rate-budget';
 
 export type AuthMode = 'oauth2_refresh_token' | 'api_token';
 
@@ -31,6 +32,8 @@ export interface ConnectorDescriptor<Settings = Record<string, unknown>, Credent
   /** Hosts the vendor's cloud uses; other hosts need ALLOW_PRIVATE_CRM_HOSTS or are self-hosted instances. */
   vendorHostSuffixes: readonly string[];
   batchLimits: { people: number; notes: number };
+  /** How fast this service calls the CRM per connector and process (defaults to DEFAULT_RATE_BUDGET). */
+  rateBudget?: RateBudget;
   /** Response headers that tell remaining budget and reset time. */
   rateLimitHeaders: readonly string[];
   /** Largest note/comment body the CRM accepts (characters); transcripts are split or truncated to fit. */

@@ -5,6 +5,7 @@ import { ConnectorContextFactory } from './connector-context.factory';
 import type { ConnectorKind } from './connector-kinds';
 import { ConnectorRegistry, CRM_CONNECTORS } from './connector.registry';
 import type { CrmConnector } from './crm-connector.port';
+import { ConnectorRateBudget } from './rate-budget';
 import { HubspotConnector } from './hubspot/hubspot.connector';
 import { HubspotModule } from './hubspot/hubspot.module';
 import { SalesforceConnector } from './salesforce/salesforce.connector';
@@ -40,6 +41,7 @@ const entries = Object.values(CONNECTORS);
     LeaseService,
     ConnectorAuthService,
     ConnectorContextFactory,
+    ConnectorRateBudget,
   ],
   exports: [ConnectorRegistry, ConnectorAuthService, ConnectorContextFactory],
 })

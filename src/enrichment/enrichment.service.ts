@@ -217,6 +217,7 @@ export class EnrichmentService {
         const { connector, ctx } = await this.contexts.open(connectorRow, {
           timeoutMs: this.config.enrichment.connectorTimeoutMs,
           signal: deadline,
+          priority: 'live',
         });
         const resolution = await this.resolver.resolve(connector, ctx, visitor, identifiers, {
           createIfMissing: connectorRow.roles.includes('create_if_missing'),

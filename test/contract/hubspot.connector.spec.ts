@@ -547,6 +547,64 @@ describe('HubSpot connector (vendor-specific, over the sandbox)', () => {
       }
     });
 
+    it('never follows a redirect: a 3xx is forbidden and the host it points at is never called', async () => {
+      const reached: string[] = [];
+      const elsewhere = createServer((req, res) => {
+        reached.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          '{"id":"1000001","properties":{},"createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"}',
+        );
+      });
+      const answered: string[] = [];
+      const redirecting = createServer((req, res) => {
+        answered.push(`${req.method} ${(req.url ?? '/').split('?')[0]}`);
+        const { port } = elsewhere.address() as AddressInfo;
+        // 302 for reads; 307 (method and body kept) for the POSTs: a token refresh must not take the secret along.
+        res.statusCode = req.method === 'GET' ? 302 : 307;
+        res.setHeader('location', `http://127.0.0.1:${port}${req.url ?? '/'}`);
+        res.end();
+      });
+      await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = redirecting.address() as AddressInfo;
+        const { port: otherPort } = elsewhere.address() as AddressInfo;
+        const settings = settingsFor(sandbox, { basePath: `http://127.0.0.1:${port}` });
+        const ctx = () => ({ ...patContext(sandbox), settings });
+
+        const read = await expectConnectorError(connector.getPerson(ctx(), '1000001'), 'forbidden');
+        expect(read.details).toMatchObject({ status: 302, vendorCode: 'REDIRECT_REFUSED' });
+        expect(read.message).toContain(`redirect to http://127.0.0.1:${otherPort}`);
+        expect(read.message).not.toContain(sandbox.credentials.privateAppToken);
+
+        const batch = await expectConnectorError(connector.findPeople(ctx(), { email: 'a@example.com' }), 'forbidden');
+        expect(batch.details.status).toBe(307);
+
+        const refresh = await expectConnectorError(
+          connector.refreshGrant(
+            settings,
+            { clientId: 'client', clientSecret: 'secret', refreshToken: 'refresh' },
+            AbortSignal.timeout(5000),
+          ),
+          'forbidden',
+        );
+        expect(refresh.details.status).toBe(307);
+
+        expect(answered).toEqual([
+          'GET /crm/v3/objects/contacts/1000001',
+          'POST /crm/v3/objects/contacts/batch/read',
+          'POST /oauth/v1/token',
+        ]);
+        expect(reached).toEqual([]);
+      } finally {
+        for (const server of [redirecting, elsewhere]) {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        }
+      }
+    });
+
     it('a hanging CRM is a timeout at the deadline', async () => {
       sandbox.faults.set({ hangRate: 1 });
       const started = Date.now();

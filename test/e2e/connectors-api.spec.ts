@@ -2,6 +2,7 @@ import { ConnectorAuthService } from '../../src/connectors/connector-auth.servic
 import { ConnectorContextFactory } from '../../src/connectors/connector-context.factory';
 import { ConnectorEntity } from '../../src/connectors/connector.entity';
 import { ConnectorRegistry } from '../../src/connectors/connector.registry';
+import { ConnectorRateBudget } from '../../src/connectors/rate-budget';
 import { LeaseService } from '../../src/common/leases/lease.service';
 import { SecretBox } from '../../src/common/crypto/secret-box';
 import { Clock } from '../../src/common/time/clock';
@@ -212,6 +213,7 @@ describe.each(testStores())('connectors admin API on %s', (store) => {
         t.app.get(ConnectorRegistry),
         secondAuth,
         new MetricsService(),
+        new ConnectorRateBudget(),
         t.config,
       );
 

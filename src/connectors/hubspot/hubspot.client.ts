@@ -9,6 +9,10 @@
  * retries, no Bottleneck limiter: the job queue and per-connector pauses own retries and pacing) and touch the API
  * object synchronously right after `new Client` — no await in between — so no other code, whatever Client it builds
  * elsewhere in the process, can run between the two and hand our call its retries or its limiter.
+ *
+ * Redirects are never followed: every Client gets one of the process-wide agents of hubspot.http-agent, which moves
+ * the SDK from global fetch (follows redirects) to node's http/https.request (does not). A 3xx becomes a
+ * ConnectorError in hubspot.errors.
  */
 import { Client } from '@hubspot/api-client';
 import { ConnectorError } from '../connector.errors';
@@ -20,6 +24,7 @@ import {
   type HubspotSettings,
 } from './hubspot.descriptor';
 import { toConnectorError, type ClassifyOptions, type HubspotHttpFailure } from './hubspot.errors';
+import { hubspotAgentFor } from './hubspot.http-agent';
 import type {
   HsAssociationBatchRead,
   HsBatchError,
@@ -80,15 +85,18 @@ function newSdk(basePath: string, recorder: ResponseRecorder, accessToken?: stri
   return new Client({
     ...SDK_DEFAULTS,
     basePath,
+    // Not per tenant: one shared agent per protocol. Without it the SDK would use fetch and follow redirects.
+    httpAgent: hubspotAgentFor(basePath),
     ...(accessToken === undefined ? {} : { accessToken }),
     middleware: recorder.middleware(),
   });
 }
 
 /**
- * The SDK takes no AbortSignal (its Transport calls fetch without one), so the call is raced against the signal:
- * the caller gets its timeout at the deadline; the abandoned request finishes or fails on its own, its outcome
- * ignored. Writes stay safe because every write is keyed (the retry finds what a late write did).
+ * The SDK takes no AbortSignal (its Transport calls http.request without one), so the call is raced against the
+ * signal: the caller gets its timeout at the deadline; the abandoned request finishes or fails on its own (the agent
+ * destroys a socket left idle too long), its outcome ignored. Writes stay safe because every write is keyed (the
+ * retry finds what a late write did).
  */
 function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {

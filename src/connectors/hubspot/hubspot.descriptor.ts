@@ -83,6 +83,9 @@ export const hubspotDescriptor = {
   vendorHostSuffixes: ['.hubapi.com'],
   // "Batch operations are limited to 100 records at a time" (CRM objects guide, batch upsert / read).
   batchLimits: { people: 100, notes: 100 },
+  // 110 requests per 10 s for an OAuth app (100 for private apps on lower tiers); one operation makes 1–4 requests
+  // (orders take four; most take one), so 60 operations per 10 s stays under it in practice; a 429 still pauses jobs.
+  rateBudget: { operations: 60, intervalMs: 10_000, maxConcurrent: 8 },
   rateLimitHeaders: [
     'X-HubSpot-RateLimit-Max',
     'X-HubSpot-RateLimit-Remaining',

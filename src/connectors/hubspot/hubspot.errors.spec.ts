@@ -91,6 +91,27 @@ describe('HubSpot error mapping', () => {
     expect(classifyHttpFailure({ status: 200 }).code).toBe('unknown');
   });
 
+  it('a redirect (never followed: it could carry the token elsewhere) is forbidden, naming only the origin', () => {
+    const moved = classifyHttpFailure({
+      status: 302,
+      headers: { Location: 'http://169.254.169.254/latest/meta-data/?token=pat-na1-secret' },
+    });
+    expect(moved).toMatchObject({ code: 'forbidden', details: { status: 302, vendorCode: 'REDIRECT_REFUSED' } });
+    expect(moved.message).toBe('HTTP 302: refused to follow a redirect to http://169.254.169.254');
+    expect(classifyHttpFailure({ status: 307, headers: { location: '/elsewhere' } }).message).toContain(
+      'a relative location',
+    );
+    expect(classifyHttpFailure({ status: 301 }).code).toBe('forbidden');
+    // The SDK cannot parse a redirect's empty body without a content type: the recorded status decides.
+    const parseFailure = new Error('Cannot parse content. No Content-Type defined.');
+    expect(
+      toConnectorError(parseFailure, {
+        lastResponse: { status: 308, headers: { location: 'https://evil.example/x' } },
+      }),
+    ).toMatchObject({ code: 'forbidden', details: { status: 308 } });
+    expect(toConnectorError(parseFailure, { lastResponse: { status: 200, headers: {} } }).code).toBe('unknown');
+  });
+
   it('409 bodies name the existing record in either shape', () => {
     expect(existingIdFromConflict(fixtures.contactExists.body)).toBe('1000042');
     expect(existingIdFromConflict(fixtures.contactExistsLegacy.body)).toBe('1000043');

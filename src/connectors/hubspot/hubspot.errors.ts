@@ -195,8 +195,10 @@ export function classifyHttpFailure(failure: HubspotHttpFailure, options: Classi
     retryAfter = retryAfterMs(header(failure.headers, 'retry-after'), options.now);
   } else if (status >= 400) {
     code = 'invalid_request';
+  } else if (status >= 300) {
+    return redirectRefused(failure);
   } else {
-    // A 1xx/2xx/3xx the SDK did not expect for this call (it throws ApiException for any status it has no model for).
+    // A 1xx/2xx the SDK did not expect for this call (it throws ApiException for any status it has no model for).
     code = 'unknown';
   }
 
@@ -211,6 +213,28 @@ export function classifyHttpFailure(failure: HubspotHttpFailure, options: Classi
     return new HubspotConflictError(message, details, existingIdFromConflict(failure.body));
   }
   return new ConnectorError('hubspot', code, message, details);
+}
+
+/**
+ * A 3xx: the client never follows one (hubspot.http-agent), since the next hop could be a host the egress guard
+ * never checked and the request carries our token. `forbidden`, as the egress guard's own refusals are: the cause is
+ * the connection (a base URL that redirects: http→https, a moved host, something in between), every call of this
+ * connector will meet it, no retry can help, and a job parked until an admin fixes the base URL is kept, where
+ * `invalid_request` would dead-letter each job as if its request were at fault. Only the Location's origin is
+ * reported: its path or query might carry something that is not ours to log.
+ */
+function redirectRefused(failure: HubspotHttpFailure): ConnectorError {
+  const location = header(failure.headers, 'location');
+  let target = 'elsewhere';
+  if (location) {
+    target = URL.canParse(location) ? new URL(location).origin : 'a relative location';
+  }
+  return new ConnectorError(
+    'hubspot',
+    'forbidden',
+    `HTTP ${failure.status}: refused to follow a redirect to ${scrub(target).slice(0, MAX_MESSAGE_CHARS)}`,
+    { status: failure.status, vendorCode: 'REDIRECT_REFUSED' },
+  );
 }
 
 interface CaughtShape {
@@ -271,7 +295,8 @@ export function toConnectorError(
   if (http) {
     return classifyHttpFailure(http, context.options);
   }
-  if (context.lastResponse && context.lastResponse.status >= 400) {
+  // >= 300: a redirect (never followed) usually has no body the SDK can parse either.
+  if (context.lastResponse && context.lastResponse.status >= 300) {
     return classifyHttpFailure(context.lastResponse, context.options);
   }
   const code = networkCode(error);

@@ -85,6 +85,9 @@ export const salesforceDescriptor = {
   // sObject Collections: 200 records per request (resources_composite_sobjects_collections).
   batchLimits: { people: 200, notes: 200 },
   // `Sforce-Limit-Info: api-usage=used/limit` on every REST response (headers_api_usage).
+  // No per-second API limit; at most 25 long-running requests at once per org, and a daily quota shared with
+  // every other integration of the org.
+  rateBudget: { operations: 50, intervalMs: 1000, maxConcurrent: 20 },
   rateLimitHeaders: ['Sforce-Limit-Info'],
   // Task.Description (Comments) is a 32,000-character long text area; so is Case.Description.
   maxNoteLength: 32_000,

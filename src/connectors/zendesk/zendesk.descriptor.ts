@@ -68,6 +68,8 @@ export const zendeskDescriptor = {
   vendorHostSuffixes: ['.zendesk.com'],
   // create_or_update_many and create_many take up to 100 items per job (job_statuses).
   batchLimits: { people: 100, notes: 100 },
+  // 700 requests per minute on the common plans (the sandbox default); one operation makes 1–3 requests.
+  rateBudget: { operations: 300, intervalMs: 60_000, maxConcurrent: 8 },
   rateLimitHeaders: [
     'X-Rate-Limit',
     'X-Rate-Limit-Remaining',

@@ -92,6 +92,8 @@ export const zohoDescriptor = {
   // Insert/update/upsert take at most 100 records per call (v8 Insert Records, Create Notes: data maxItems 100).
   batchLimits: { people: 100, notes: 100 },
   // v8 sends no budget headers (no X-RATELIMIT-*, no Retry-After); X-ACCESSTOKEN-RESET tells when the token dies.
+  // Concurrency is what Zoho limits per second (20 on the common editions); credits are a daily allowance.
+  rateBudget: { operations: 20, intervalMs: 1000, maxConcurrent: 10 },
   rateLimitHeaders: ['X-ACCESSTOKEN-RESET'],
   // Note_Content: maxLen 65535 (v8 Create Notes schema). The "[ccb:key]" marker goes in Note_Title, not the body.
   maxNoteLength: 65_535,

@@ -1,0 +1,34 @@
+import { ConnectorRateBudget } from './rate-budget';
+
+describe(ConnectorRateBudget.name, () => {
+  it('runs a live lookup ahead of background work already waiting for the same budget', async () => {
+    const budget = new ConnectorRateBudget();
+    const order: string[] = [];
+    const limit = { operations: 2, intervalMs: 150, maxConcurrent: 1 };
+    const task = (name: string) => async () => {
+      order.push(name);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    const background = Array.from({ length: 5 }, (_, index) =>
+      budget.schedule('crm-1', limit, 'background', task(`bg${index}`)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const live = budget.schedule('crm-1', limit, 'live', task('live'));
+    await Promise.all([...background, live]);
+    // Two background operations had the first interval's budget; the live one is next, before bg2..bg4.
+    expect(order.indexOf('live')).toBe(2);
+    expect(order).toHaveLength(6);
+  });
+
+  it('keeps budgets per connector: one busy CRM does not slow another', async () => {
+    const budget = new ConnectorRateBudget();
+    const limit = { operations: 1, intervalMs: 10_000, maxConcurrent: 1 };
+    await budget.schedule('busy', limit, 'background', async () => undefined);
+    const blocked = budget.schedule('busy', limit, 'background', async () => 'late');
+    const started = Date.now();
+    await expect(budget.schedule('other', limit, 'live', async () => 'ok')).resolves.toBe('ok');
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(budget.queued('busy')).toBe(1);
+    void blocked;
+  });
+});
