@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   process.stdout.write(`bench: node ${process.version}, ${quick ? 'quick' : 'full'} run\n`);
   rows.push(...(await queueBench(postgresUrl, quick ? 2_000 : 10_000)));
   rows.push(...(await httpBench(quick ? 3 : 10)));
-  rows.push(...(await enrichmentBench({ people: quick ? 40 : 150, seconds: quick ? 3 : 10 })));
+  rows.push(...(await enrichmentBench({ people: quick ? 60 : 250, seconds: quick ? 3 : 10 })));
   printTable(rows);
   if (rows.some((row) => row.verdict === 'missed')) {
     process.exitCode = 1;

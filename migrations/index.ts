@@ -1,6 +1,12 @@
 import { CreateCoreSchema1763800000000 } from './1763800000000-create-core-schema';
 import { CreateLeases1763900000000 } from './1763900000000-create-leases';
 import { CreateContextCache1764000000000 } from './1764000000000-create-context-cache';
+import { AddSessionEventClocks1764100000000 } from './1764100000000-add-session-event-clocks';
 
 /** Listed explicitly (not globbed) so Jest, ts and compiled JS load the same set. Append, never reorder. */
-export const MIGRATIONS = [CreateCoreSchema1763800000000, CreateLeases1763900000000, CreateContextCache1764000000000];
+export const MIGRATIONS = [
+  CreateCoreSchema1763800000000,
+  CreateLeases1763900000000,
+  CreateContextCache1764000000000,
+  AddSessionEventClocks1764100000000,
+];

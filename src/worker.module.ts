@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { CaseCreateHandler } from './crm-writes/case-create.handler';
+import { CrmWritesModule } from './crm-writes/crm-writes.module';
+import { TranscriptPushHandler } from './crm-writes/transcript-push.handler';
 import { JOB_HANDLERS, type JobHandlerMap } from './jobs/job-handler';
 import { JobScheduler } from './jobs/job-scheduler';
 import { JobWorker } from './jobs/job-worker';
@@ -8,12 +11,20 @@ import { RetentionModule } from './retention/retention.module';
 
 /** The background role: runs queued jobs and the schedules that enqueue them. No HTTP routes of its own. */
 @Module({
-  imports: [ScheduleModule.forRoot(), RetentionModule],
+  imports: [ScheduleModule.forRoot(), RetentionModule, CrmWritesModule],
   providers: [
     {
       provide: JOB_HANDLERS,
-      inject: [PurgeJobHandler],
-      useFactory: (purge: PurgeJobHandler): JobHandlerMap => ({ 'maintenance.purge': purge }),
+      inject: [PurgeJobHandler, TranscriptPushHandler, CaseCreateHandler],
+      useFactory: (
+        purge: PurgeJobHandler,
+        transcripts: TranscriptPushHandler,
+        cases: CaseCreateHandler,
+      ): JobHandlerMap => ({
+        'maintenance.purge': purge,
+        'transcript.push': transcripts,
+        'case.create': cases,
+      }),
     },
     JobWorker,
     JobScheduler,

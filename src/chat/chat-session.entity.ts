@@ -23,6 +23,14 @@ export interface ChatSession {
   /** Reference to the case/ticket created on escalation: {connectorId, recordId, url}. */
   caseRef: Record<string, unknown> | null;
   summary: string | null;
+  /** Tie-breaker for state events with the same stateChangedAt. */
+  stateSequence: number | null;
+  tagsChangedAt: Date | null;
+  csatAt: Date | null;
+  escalatedAt: Date | null;
+  escalationReason: string | null;
+  /** How many times the session was closed: each close's transcript is its own CRM record. */
+  closeCount: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -49,6 +57,12 @@ export const ChatSessionEntity = defineEntity<ChatSession>(
     { name: 'summary', kind: 'text', nullable: true },
     { name: 'created_at', kind: 'timestamp' },
     { name: 'updated_at', kind: 'timestamp' },
+    { name: 'state_sequence', kind: 'bigint', nullable: true },
+    { name: 'tags_changed_at', kind: 'timestamp', nullable: true },
+    { name: 'csat_at', kind: 'timestamp', nullable: true },
+    { name: 'escalated_at', kind: 'timestamp', nullable: true },
+    { name: 'escalation_reason', kind: 'text', nullable: true },
+    { name: 'close_count', kind: 'int', nullable: true },
   ],
   [
     { name: 'uq_chat_sessions_workspace_external', columns: ['workspace_id', 'external_id'], unique: true },

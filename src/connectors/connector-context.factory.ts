@@ -11,7 +11,7 @@ import type { ConnectorKind } from './connector-kinds';
 import { ConnectorRegistry } from './connector.registry';
 import type { ConnectionContext, CrmConnector } from './crm-connector.port';
 import { checkResolvedHost } from './egress/egress-guard';
-import { ConnectorRateBudget, DEFAULT_RATE_BUDGET, type CallPriority } from './rate-budget';
+import { ConnectorRateBudget, DEFAULT_RATE_BUDGET, type CallPriority, type RateBudget } from './rate-budget';
 
 const HOST_VERDICT_TTL_MS = 60_000;
 
@@ -75,7 +75,7 @@ export class ConnectorContextFactory {
     };
     return {
       row: connectorRow,
-      connector: this.instrument(connector, connectorRow.id, options.priority ?? 'background'),
+      connector: this.instrument(connector, connectorRow.id, options.priority ?? 'background', connectorRow.rateBudget),
       ctx,
     };
   }
@@ -84,10 +84,15 @@ export class ConnectorContextFactory {
    * Every operation waits for the connector's rate budget (live before background), and is counted and timed by
    * kind, operation and outcome (the closed error code).
    */
-  private instrument(connector: CrmConnector, connectorId: string, priority: CallPriority): CrmConnector {
+  private instrument(
+    connector: CrmConnector,
+    connectorId: string,
+    priority: CallPriority,
+    rateBudget: RateBudget | null,
+  ): CrmConnector {
     const metrics = this.metrics;
     const budget = this.budget;
-    const limit = connector.descriptor.rateBudget ?? DEFAULT_RATE_BUDGET;
+    const limit = rateBudget ?? connector.descriptor.rateBudget ?? DEFAULT_RATE_BUDGET;
     const kind = connector.descriptor.kind;
     return new Proxy(connector, {
       get(target, property, receiver) {

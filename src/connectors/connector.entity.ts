@@ -1,4 +1,5 @@
 import { defineEntity } from '../database/portable-schema';
+import type { RateBudget } from './rate-budget';
 
 export type ConnectorStatus = 'active' | 'needs_reauth' | 'disabled';
 
@@ -19,6 +20,8 @@ export interface ConnectorRow {
   /** Roles: enrich, transcripts, escalation, create_if_missing. */
   roles: string[];
   status: ConnectorStatus;
+  /** Admin override of the vendor's default pace (see RateBudget); null = the descriptor's budget. */
+  rateBudget: RateBudget | null;
   statusReason: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -40,6 +43,7 @@ export const ConnectorEntity = defineEntity<ConnectorRow>(
     { name: 'status_reason', kind: 'text', nullable: true },
     { name: 'created_at', kind: 'timestamp' },
     { name: 'updated_at', kind: 'timestamp' },
+    { name: 'rate_budget', kind: 'json', nullable: true },
   ],
   [{ name: 'uq_connectors_workspace_name', columns: ['workspace_id', 'name'], unique: true }],
 );

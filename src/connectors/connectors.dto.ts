@@ -1,9 +1,42 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayUnique, IsArray, IsIn, IsObject, IsOptional, IsString, Length } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { CONNECTOR_KINDS, type ConnectorKind } from './connector-kinds';
 
 export const CONNECTOR_ROLES = ['enrich', 'transcripts', 'escalation', 'create_if_missing'] as const;
 export type ConnectorRole = (typeof CONNECTOR_ROLES)[number];
+
+export class RateBudgetDto {
+  @ApiProperty({ example: 60, description: 'Operations per interval (an operation is 1–4 CRM requests)' })
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  operations!: number;
+
+  @ApiProperty({ example: 10_000 })
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  intervalMs!: number;
+
+  @ApiProperty({ example: 8 })
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  maxConcurrent!: number;
+}
 
 export class CreateConnectorDto {
   @ApiProperty({ enum: CONNECTOR_KINDS })
@@ -34,6 +67,16 @@ export class CreateConnectorDto {
   @ArrayUnique()
   @IsIn(CONNECTOR_ROLES, { each: true })
   roles!: ConnectorRole[];
+
+  @ApiPropertyOptional({
+    type: RateBudgetDto,
+    nullable: true,
+    description: 'Pace for this connector; default: the kind’s budget',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RateBudgetDto)
+  rateBudget?: RateBudgetDto | null;
 }
 
 export class UpdateConnectorDto {
@@ -67,6 +110,16 @@ export class UpdateConnectorDto {
   @IsOptional()
   @IsIn(['active', 'disabled'])
   status?: 'active' | 'disabled';
+
+  @ApiPropertyOptional({
+    type: RateBudgetDto,
+    nullable: true,
+    description: 'Pace for this connector; default: the kind’s budget',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RateBudgetDto)
+  rateBudget?: RateBudgetDto | null;
 }
 
 export class ConnectorView {
@@ -78,6 +131,7 @@ export class ConnectorView {
   @ApiProperty({ enum: ['active', 'needs_reauth', 'disabled'] }) status!: string;
   @ApiProperty({ nullable: true, type: String }) statusReason!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'Masked, e.g. "…a1b2"' }) credentialsHint!: string | null;
+  @ApiProperty({ nullable: true, type: RateBudgetDto }) rateBudget!: RateBudgetDto | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }

@@ -38,6 +38,7 @@ function view(connector: ConnectorRow): ConnectorView {
     status: connector.status,
     statusReason: connector.statusReason,
     credentialsHint: connector.credentialsHint,
+    rateBudget: connector.rateBudget,
     createdAt: connector.createdAt.toISOString(),
     updatedAt: connector.updatedAt.toISOString(),
   };
@@ -104,6 +105,7 @@ export class ConnectorsService {
         roles: input.roles,
         status: 'active',
         statusReason: null,
+        rateBudget: input.rateBudget ?? null,
         createdAt: now,
         updatedAt: now,
       };
@@ -144,6 +146,7 @@ export class ConnectorsService {
         ...(settings ? { settings } : {}),
         ...(patch.roles ? { roles: patch.roles } : {}),
         ...(patch.status ? { status: patch.status, statusReason: null } : {}),
+        ...(patch.rateBudget !== undefined ? { rateBudget: patch.rateBudget } : {}),
         updatedAt: this.clock.now(),
       };
       if (credentials) {
@@ -167,6 +170,7 @@ export class ConnectorsService {
           ...(settings ? { settings } : {}),
           ...(patch.roles ? { roles: patch.roles } : {}),
           ...(patch.status ? { status: patch.status } : {}),
+          ...(patch.rateBudget !== undefined ? { rateBudget: patch.rateBudget } : {}),
           ...(credentials ? { credentials: 'replaced' } : {}),
         },
       });

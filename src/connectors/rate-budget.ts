@@ -33,7 +33,13 @@ export class ConnectorRateBudget implements OnModuleDestroy {
 
   /** Operations waiting for budget on one connector (for tests and metrics). */
   queued(connectorId: string): number {
-    return this.limiters.get(connectorId)?.queued() ?? 0;
+    let waiting = 0;
+    for (const [key, limiter] of this.limiters) {
+      if (key.startsWith(`${connectorId}|`)) {
+        waiting += limiter.queued();
+      }
+    }
+    return waiting;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -42,7 +48,9 @@ export class ConnectorRateBudget implements OnModuleDestroy {
   }
 
   private limiter(connectorId: string, budget: RateBudget): Bottleneck {
-    let limiter = this.limiters.get(connectorId);
+    // Keyed by the budget too: an admin's new budget takes effect on the next call.
+    const key = `${connectorId}|${budget.operations}|${budget.intervalMs}|${budget.maxConcurrent}`;
+    let limiter = this.limiters.get(key);
     if (!limiter) {
       limiter = new Bottleneck({
         maxConcurrent: budget.maxConcurrent,
@@ -50,7 +58,7 @@ export class ConnectorRateBudget implements OnModuleDestroy {
         reservoirRefreshAmount: budget.operations,
         reservoirRefreshInterval: budget.intervalMs,
       });
-      this.limiters.set(connectorId, limiter);
+      this.limiters.set(key, limiter);
     }
     return limiter;
   }

@@ -85,14 +85,24 @@ export class EnrichmentService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async enrich(workspaceId: string, request: EnrichRequest): Promise<VisitorContext> {
+  /** The workspace's phone region, read at most every few seconds (the cache-hit path must stay cheap). */
+  private async defaultRegion(workspaceId: string): Promise<string> {
+    const remembered = this.regions.get(workspaceId);
+    if (remembered && remembered.until > Date.now()) {
+      return remembered.region;
+    }
     const workspace = await this.db.run((manager) =>
       this.db.repo(WorkspaceEntity, manager).findOneBy({ id: workspaceId }),
     );
     if (!workspace) {
       throw new NotFoundError('Workspace');
     }
-    const normalized = normalizeIdentifiers(request.visitor, workspace.defaultRegion);
+    this.regions.set(workspaceId, { region: workspace.defaultRegion, until: Date.now() + REGION_TTL_MS });
+    return workspace.defaultRegion;
+  }
+
+  async enrich(workspaceId: string, request: EnrichRequest): Promise<VisitorContext> {
+    const normalized = normalizeIdentifiers(request.visitor, await this.defaultRegion(workspaceId));
     if (!normalized.ok) {
       throw new ValidationFailedError(normalized.problems);
     }

@@ -5,6 +5,10 @@
 export interface JobPayloads {
   /** Retention purge across all workspaces (scheduled). */
   'maintenance.purge': Record<string, never>;
+  /** Push a closed session's transcript (close number `generation`) to one connector. */
+  'transcript.push': { sessionId: string; connectorId: string; generation: number };
+  /** Open a case/ticket for a session in the escalation connector. */
+  'case.create': { sessionId: string; connectorId: string; reason: 'escalation' | 'low_csat' };
 }
 
 export type JobType = keyof JobPayloads;

@@ -70,6 +70,12 @@ describe.each(testStores())('schedules and retention on %s', (storeName) => {
       priority: null,
       caseRef: null,
       summary: null,
+      stateSequence: null,
+      tagsChangedAt: null,
+      csatAt: null,
+      escalatedAt: null,
+      escalationReason: null,
+      closeCount: null,
       createdAt: new Date(now - 400 * DAY),
       updatedAt: new Date(now - 400 * DAY),
     });

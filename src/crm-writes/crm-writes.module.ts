@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ConnectorsModule } from '../connectors/connectors.module';
+import { IdentityModule } from '../identity/identity.module';
+import { CaseCreateHandler } from './case-create.handler';
+import { CrmWriteContext } from './crm-write.context';
+import { TranscriptPushHandler } from './transcript-push.handler';
+
+/** Jobs that write to CRMs (worker role). */
+@Module({
+  imports: [ConnectorsModule, IdentityModule],
+  providers: [CrmWriteContext, TranscriptPushHandler, CaseCreateHandler],
+  exports: [TranscriptPushHandler, CaseCreateHandler],
+})
+export class CrmWritesModule {}
