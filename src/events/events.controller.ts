@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -13,6 +13,8 @@ import { Access } from '../common/auth/access.decorator';
 import { WorkspaceId } from '../common/auth/request-actor.decorator';
 import { eventsRequestSchema } from './chat-event.schema';
 import { EventsService, type IngestResult } from './events.service';
+import type { ChatSession } from '../chat/chat-session.entity';
+import { ValidationFailedError } from '../common/errors/domain-error';
 
 class IngestResultView {
   @ApiProperty({ description: 'Events taken in (committed with every job they cause)' }) accepted!: number;
@@ -35,7 +37,7 @@ class SessionView {
   @ApiProperty({ nullable: true, type: String }) priority!: string | null;
   @ApiProperty({ nullable: true, type: Object, description: 'The escalation: when, why, and the CRM case reference' })
   escalation!: { escalatedAt: string; reason: string | null; case: Record<string, unknown> | null } | null;
-  @ApiProperty() messageCount!: number;
+  @ApiProperty({ nullable: true, type: Number }) messageCount!: number | null;
 }
 
 @ApiTags('events')
@@ -56,12 +58,32 @@ export class EventsController {
     return this.events.ingestBody(workspaceId, body);
   }
 
+  @Get('cases')
+  @Access('chat', 'admin')
+  @ApiOkResponse({
+    type: SessionView,
+    isArray: true,
+    description: 'Unresolved escalated cases across CRMs: priority, then age',
+  })
+  @ApiBadRequestResponse({ description: 'status other than open' })
+  async cases(@WorkspaceId() workspaceId: string, @Query('status') status = 'open'): Promise<SessionView[]> {
+    if (status !== 'open') {
+      throw new ValidationFailedError([{ field: 'status', message: 'only status=open is supported' }]);
+    }
+    const sessions = await this.events.openCases(workspaceId);
+    return sessions.map((session) => this.view(session, null));
+  }
+
   @Get('sessions/:id')
   @Access('chat', 'admin')
   @ApiOkResponse({ type: SessionView })
   @ApiNotFoundResponse({ description: 'Unknown session, or another workspace’s' })
   async session(@WorkspaceId() workspaceId: string, @Param('id') id: string): Promise<SessionView> {
     const { session, messageCount } = await this.events.session(workspaceId, id);
+    return this.view(session, messageCount);
+  }
+
+  private view(session: ChatSession, messageCount: number | null): SessionView {
     return {
       id: session.id,
       externalId: session.externalId,

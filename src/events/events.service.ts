@@ -129,6 +129,29 @@ export class EventsService {
     return { session, messageCount };
   }
 
+  /**
+   * Every escalated session whose case is not known to be resolved, across CRMs: highest priority first, then the
+   * longest waiting. (Case status updates from CRM webhooks and incremental pulls mark them resolved.)
+   */
+  async openCases(workspaceId: string): Promise<ChatSession[]> {
+    const escalated = await this.db.run((manager) =>
+      this.db
+        .repo(ChatSessionEntity, manager)
+        .createQueryBuilder('session')
+        .where('session.workspaceId = :workspaceId', { workspaceId })
+        .andWhere('session.escalatedAt IS NOT NULL')
+        .getMany(),
+    );
+    const rank: Record<string, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
+    return escalated
+      .filter((session) => (session.caseRef as { state?: string } | null)?.state !== 'solved')
+      .sort(
+        (a, b) =>
+          (rank[a.priority ?? 'normal'] ?? 2) - (rank[b.priority ?? 'normal'] ?? 2) ||
+          (a.escalatedAt?.getTime() ?? 0) - (b.escalatedAt?.getTime() ?? 0),
+      );
+  }
+
   /** True the first time this (workspace, source, id) is seen. */
   private async remember(
     manager: EntityManager,

@@ -156,6 +156,15 @@ describe.each(testStores())('chat events on %s', (store) => {
     const [person] = await connector.findPeople(ctx, { email: FIXTURE.japanese.email });
     const cases = await connector.listOpenCases(ctx, person.person.id, 100);
     expect(cases.filter((item) => item.id === session.body.escalation.case.recordId)).toHaveLength(1);
+
+    const open = await t.http.get('/v1/cases?status=open').set(ws.chat);
+    expect(open.status).toBe(200);
+    expect(open.body.map((item: { externalId: string }) => item.externalId)).toContain(sessionId);
+    const ranks = open.body.map((item: { priority: string }) =>
+      ['urgent', 'high', 'normal', 'low'].indexOf(item.priority ?? 'normal'),
+    );
+    expect([...ranks].sort((a: number, b: number) => a - b)).toEqual(ranks);
+    expect((await t.http.get('/v1/cases?status=closed').set(ws.chat)).status).toBe(400);
   }, 60_000);
 
   it('converges on out-of-order events: a late, older close does not close a reopened session', async () => {
