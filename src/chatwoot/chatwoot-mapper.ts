@@ -1,6 +1,6 @@
 /**
  * Pure translation of Chatwoot webhook bodies (v4.9.1, plus the signing PR) into canonical chat events.
- * "The reference" and the § numbers below are /work/shared/reference/chatwoot-webhooks.md.
+ * "The reference" and the § numbers below are shared/reference/chatwoot-webhooks.md (the team reference notes).
  *
  * Ids. Chatwoot has no stable delivery id (§3.1: `X-Chatwoot-Delivery` is not a logical key) and sends duplicates
  * (#11901, #5966), so every id here is derived from the body: the same body always maps to the same ids, and a

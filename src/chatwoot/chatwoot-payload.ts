@@ -1,6 +1,6 @@
 /**
  * Zod schemas for the parts of Chatwoot webhook bodies this adapter reads, and the error raised when they are
- * malformed. Shapes follow /work/shared/reference/chatwoot-webhooks.md (Chatwoot v4.9.1, §3.2–3.6; "the
+ * malformed. Shapes follow shared/reference/chatwoot-webhooks.md (the team reference notes) (Chatwoot v4.9.1, §3.2–3.6; "the
  * reference" below). Bodies are untrusted JSON: every schema is a loose object (Chatwoot adds fields between
  * versions, and we read only a few), ids may arrive as numbers or digit strings, timestamps as unix seconds, float
  * epochs or ISO 8601 strings. Error messages name the field, never echo its value (bodies carry emails and phones).

@@ -1,6 +1,6 @@
 /**
  * Chatwoot webhook signatures, as added by Chatwoot PR #13573 (absent in v4.9.1; §3.1 "Signing" of
- * /work/shared/reference/chatwoot-webhooks.md):
+ * shared/reference/chatwoot-webhooks.md (the team reference notes)):
  *
  *   X-Chatwoot-Signature: sha256=<hex HMAC-SHA256(secret, "<X-Chatwoot-Timestamp>.<raw body>")>
  *   X-Chatwoot-Timestamp: <unix seconds>
