@@ -7,11 +7,20 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { ConnectorsApiModule } from './connectors/connectors-api.module';
 import { EnrichmentModule } from './enrichment/enrichment.module';
 import { EventsModule } from './events/events.module';
+import { ChatwootModule } from './chatwoot/chatwoot.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
 /** The HTTP API role: every public route, behind the auth guard and the problem+json filter. */
 @Module({
-  imports: [WorkspacesModule, ApiKeysModule, AuditModule, ConnectorsApiModule, EnrichmentModule, EventsModule],
+  imports: [
+    WorkspacesModule,
+    ApiKeysModule,
+    AuditModule,
+    ConnectorsApiModule,
+    EnrichmentModule,
+    EventsModule,
+    ChatwootModule,
+  ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { ChatMessageEntity } from '../chat/chat-message.entity';
+import { ChatSourceEntity } from '../chat-sources/chat-source.entity';
 import { ChatSessionEntity } from '../chat/chat-session.entity';
 import { LeaseEntity } from '../common/leases/lease.entity';
 import { ConnectorEntity } from '../connectors/connector.entity';
@@ -27,4 +28,5 @@ export const ENTITIES: ReadonlyArray<EntityDefinition<never>> = [
   JobPauseEntity,
   LeaseEntity,
   ContextCacheEntity,
+  ChatSourceEntity,
 ] as unknown as ReadonlyArray<EntityDefinition<never>>;

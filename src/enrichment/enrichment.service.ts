@@ -138,6 +138,18 @@ export class EnrichmentService {
     return this.present(result, await this.firstVisitorMessage(session));
   }
 
+  /** Pre-warms from raw identifiers (a chat widget opened), read with the workspace's phone region; bad ones are skipped. */
+  prewarmVisitor(workspaceId: string, visitor: Record<string, unknown>): void {
+    void this.defaultRegion(workspaceId)
+      .then((region) => {
+        const normalized = normalizeIdentifiers(visitor, region);
+        if (normalized.ok) {
+          this.prewarm(workspaceId, normalized.identifiers);
+        }
+      })
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'pre-warming a context failed'));
+  }
+
   /** Pre-warms the cache (session started) without waiting for the answer. */
   prewarm(workspaceId: string, identifiers: NormalizedIdentifiers): void {
     void this.contextFor(workspaceId, identifiers).catch((error: unknown) => {
