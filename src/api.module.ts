@@ -8,6 +8,7 @@ import { ConnectorsApiModule } from './connectors/connectors-api.module';
 import { EnrichmentModule } from './enrichment/enrichment.module';
 import { EventsModule } from './events/events.module';
 import { ChatwootModule } from './chatwoot/chatwoot.module';
+import { OutboundWebhooksApiModule } from './outbound/outbound-webhooks-api.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
 /** The HTTP API role: every public route, behind the auth guard and the problem+json filter. */
@@ -20,6 +21,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     EnrichmentModule,
     EventsModule,
     ChatwootModule,
+    OutboundWebhooksApiModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },

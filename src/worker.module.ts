@@ -4,6 +4,8 @@ import { CaseCreateHandler } from './crm-writes/case-create.handler';
 import { CrmWritesModule } from './crm-writes/crm-writes.module';
 import { TranscriptPushHandler } from './crm-writes/transcript-push.handler';
 import { JOB_HANDLERS, type JobHandlerMap } from './jobs/job-handler';
+import { OutboundWebhooksModule } from './outbound/outbound-webhooks.module';
+import { WebhookDeliveryHandler } from './outbound/webhook-delivery.handler';
 import { JobScheduler } from './jobs/job-scheduler';
 import { JobWorker } from './jobs/job-worker';
 import { PurgeJobHandler } from './retention/purge.handler';
@@ -11,19 +13,21 @@ import { RetentionModule } from './retention/retention.module';
 
 /** The background role: runs queued jobs and the schedules that enqueue them. No HTTP routes of its own. */
 @Module({
-  imports: [ScheduleModule.forRoot(), RetentionModule, CrmWritesModule],
+  imports: [ScheduleModule.forRoot(), RetentionModule, CrmWritesModule, OutboundWebhooksModule],
   providers: [
     {
       provide: JOB_HANDLERS,
-      inject: [PurgeJobHandler, TranscriptPushHandler, CaseCreateHandler],
+      inject: [PurgeJobHandler, TranscriptPushHandler, CaseCreateHandler, WebhookDeliveryHandler],
       useFactory: (
         purge: PurgeJobHandler,
         transcripts: TranscriptPushHandler,
         cases: CaseCreateHandler,
+        webhooks: WebhookDeliveryHandler,
       ): JobHandlerMap => ({
         'maintenance.purge': purge,
         'transcript.push': transcripts,
         'case.create': cases,
+        'webhook.deliver': webhooks,
       }),
     },
     JobWorker,

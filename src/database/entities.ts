@@ -9,6 +9,7 @@ import { ContextCacheEntity } from '../enrichment/context-cache.entity';
 import { ReceivedEventEntity } from '../events/received-event.entity';
 import { JobPauseEntity } from '../jobs/job-pause.entity';
 import { JobEntity } from '../jobs/job.entity';
+import { WebhookEndpointEntity } from '../outbound/webhook-endpoint.entity';
 import { IdentityLinkEntity } from '../visitors/identity-link.entity';
 import { VisitorEntity } from '../visitors/visitor.entity';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
@@ -29,4 +30,5 @@ export const ENTITIES: ReadonlyArray<EntityDefinition<never>> = [
   LeaseEntity,
   ContextCacheEntity,
   ChatSourceEntity,
+  WebhookEndpointEntity,
 ] as unknown as ReadonlyArray<EntityDefinition<never>>;

@@ -9,6 +9,8 @@ export interface JobPayloads {
   'transcript.push': { sessionId: string; connectorId: string; generation: number };
   /** Open a case/ticket for a session in the escalation connector. */
   'case.create': { sessionId: string; connectorId: string; reason: 'escalation' | 'low_csat' };
+  /** Deliver one outbound webhook message (Standard Webhooks) to one endpoint; `body` is fixed at enqueue time. */
+  'webhook.deliver': { endpointId: string; messageId: string; eventType: string; body: string };
 }
 
 export type JobType = keyof JobPayloads;
