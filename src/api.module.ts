@@ -9,6 +9,7 @@ import { EnrichmentModule } from './enrichment/enrichment.module';
 import { EventsModule } from './events/events.module';
 import { ChatwootModule } from './chatwoot/chatwoot.module';
 import { OutboundWebhooksApiModule } from './outbound/outbound-webhooks-api.module';
+import { CrmWebhooksModule } from './crm-webhooks/crm-webhooks.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
 /** The HTTP API role: every public route, behind the auth guard and the problem+json filter. */
@@ -22,6 +23,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     EventsModule,
     ChatwootModule,
     OutboundWebhooksApiModule,
+    CrmWebhooksModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { bodyParserErrors, jsonBodyParser, requireJsonBody } from './common/http/body-parsing';
+import { bodyParserErrors, jsonBodyParser, rawBodyParser, requireJsonBody } from './common/http/body-parsing';
 import { validationPipe } from './common/http/validation';
 import type { AppConfig } from './config/app-config';
 import { httpMetrics } from './metrics/http-metrics.middleware';
@@ -21,7 +21,12 @@ export async function createApp(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.use(httpMetrics(app.get(MetricsService)));
-  app.use(requireJsonBody, jsonBodyParser(config.http.bodyLimitBytes), bodyParserErrors);
+  app.use(
+    rawBodyParser(config.http.bodyLimitBytes),
+    requireJsonBody,
+    jsonBodyParser(config.http.bodyLimitBytes),
+    bodyParserErrors,
+  );
   app.useGlobalPipes(validationPipe());
   const document = SwaggerModule.createDocument(
     app,

@@ -16,8 +16,31 @@ function isJson(contentType: string | undefined): boolean {
   return mediaType === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(mediaType);
 }
 
+/** CRMs post webhooks in their own formats (Salesforce sends SOAP XML): these paths take any body, kept raw. */
+export const ANY_BODY_PATH = '/v1/webhooks/crm/';
+
+export function rawBodyParser(limitBytes: number): RequestHandler {
+  const parse = express.raw({ limit: limitBytes, type: () => true });
+  return (req, res, next) => {
+    if (!req.path.startsWith(ANY_BODY_PATH)) {
+      next();
+      return;
+    }
+    parse(req, res, (error?: unknown) => {
+      if (!error && Buffer.isBuffer(req.body)) {
+        (req as RawBodyRequest).rawBody = req.body;
+      }
+      next(error);
+    });
+  };
+}
+
 /** A body that is not JSON gets 415 before anything reads it; an empty POST is fine (validation decides). */
 export const requireJsonBody: RequestHandler = (req, res, next) => {
+  if (req.path.startsWith(ANY_BODY_PATH)) {
+    next();
+    return;
+  }
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
   if (METHODS_WITH_BODY.has(req.method) && hasBody && !isJson(req.headers['content-type'])) {
     sendProblem(

@@ -1,0 +1,31 @@
+import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Public } from '../common/auth/access.decorator';
+import type { RawBodyRequest } from '../common/http/body-parsing';
+import { CrmWebhooksService } from './crm-webhooks.service';
+
+/** Where CRMs call us (the URL to register in the CRM's webhook settings); the connector verifies the signature. */
+@ApiExcludeController()
+@Controller('v1/webhooks/crm')
+export class CrmWebhooksController {
+  constructor(private readonly webhooks: CrmWebhooksService) {}
+
+  @Post(':connectorId')
+  @Public()
+  @HttpCode(200)
+  receive(
+    @Param('connectorId') connectorId: string,
+    @Req() req: Request & RawBodyRequest,
+  ): Promise<{ accepted: number; duplicate: number }> {
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
+    );
+    return this.webhooks.receive(connectorId, {
+      method: req.method,
+      url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
+      headers,
+      rawBody: req.rawBody ?? Buffer.alloc(0),
+    });
+  }
+}
