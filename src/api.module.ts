@@ -10,6 +10,7 @@ import { EventsModule } from './events/events.module';
 import { ChatwootModule } from './chatwoot/chatwoot.module';
 import { OutboundWebhooksApiModule } from './outbound/outbound-webhooks-api.module';
 import { CrmWebhooksModule } from './crm-webhooks/crm-webhooks.module';
+import { ErasureModule } from './erasure/erasure.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
 /** The HTTP API role: every public route, behind the auth guard and the problem+json filter. */
@@ -24,6 +25,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     ChatwootModule,
     OutboundWebhooksApiModule,
     CrmWebhooksModule,
+    ErasureModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
