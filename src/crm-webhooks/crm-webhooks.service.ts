@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ChatSessionEntity, type ChatSession } from '../chat/chat-session.entity';
 import { DomainError, NotFoundError } from '../common/errors/domain-error';
-import { isUuid, newId } from '../common/ids';
+import { isUuid } from '../common/ids';
 import { Clock } from '../common/time/clock';
 import { ConnectorContextFactory } from '../connectors/connector-context.factory';
 import { ConnectorEntity } from '../connectors/connector.entity';
@@ -11,7 +11,7 @@ import { WebhookRejectedError } from '../connectors/connector.errors';
 import type { ChangeEvent, WebhookRequest } from '../connectors/crm.types';
 import { Database, row } from '../database/database';
 import { ContextCache } from '../enrichment/context-cache';
-import { ReceivedEventEntity } from '../events/received-event.entity';
+import { rememberReceivedEvent } from '../events/received-events';
 import { OutboundWebhooksService } from '../outbound/outbound-webhooks.service';
 
 function changeKey(change: ChangeEvent): string {
@@ -67,7 +67,14 @@ export class CrmWebhooksService {
       let accepted = 0;
       let duplicate = 0;
       for (const change of changes) {
-        if (!(await this.remember(manager, workspaceId, `crm:${connectorRow.id}`, changeKey(change)))) {
+        if (
+          !(await rememberReceivedEvent(this.db, manager, {
+            workspaceId,
+            source: `crm:${connectorRow.id}`,
+            eventKey: changeKey(change),
+            receivedAt: this.clock.now(),
+          }))
+        ) {
           duplicate += 1;
           continue;
         }
@@ -134,23 +141,5 @@ export class CrmWebhooksService {
         );
       }
     }
-  }
-
-  private async remember(
-    manager: EntityManager,
-    workspaceId: string,
-    source: string,
-    eventKey: string,
-  ): Promise<boolean> {
-    const repo = this.db.repo(ReceivedEventEntity, manager);
-    const id = newId();
-    await repo
-      .createQueryBuilder()
-      .insert()
-      .values({ id, workspaceId, source, eventKey, receivedAt: this.clock.now() })
-      .orIgnore()
-      .execute();
-    const stored = await repo.findOne({ where: { workspaceId, source, eventKey }, select: { id: true } });
-    return stored?.id === id;
   }
 }

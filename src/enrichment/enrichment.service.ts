@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ChatMessageEntity } from '../chat/chat-message.entity';
 import { ChatSessionEntity, type ChatSession } from '../chat/chat-session.entity';
+import { findSession } from '../chat/find-session';
 import { NotFoundError, ValidationFailedError } from '../common/errors/domain-error';
-import { isUuid } from '../common/ids';
 import { Clock } from '../common/time/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ConnectorContextFactory } from '../connectors/connector-context.factory';
@@ -106,7 +106,10 @@ export class EnrichmentService {
     if (!normalized.ok) {
       throw new ValidationFailedError(normalized.problems);
     }
-    const session = request.sessionId ? await this.findSession(workspaceId, request.sessionId) : null;
+    const { sessionId } = request;
+    const session = sessionId
+      ? await this.db.run((manager) => findSession(this.db, manager, workspaceId, sessionId))
+      : null;
     const message = request.message ?? (session ? await this.firstVisitorMessage(session) : undefined);
     const result = await this.contextFor(workspaceId, normalized.identifiers);
     if (session && !session.visitorId && result.visitorId) {
@@ -120,7 +123,7 @@ export class EnrichmentService {
   }
 
   async sessionContext(workspaceId: string, sessionId: string): Promise<VisitorContext> {
-    const session = await this.findSession(workspaceId, sessionId);
+    const session = await this.db.run((manager) => findSession(this.db, manager, workspaceId, sessionId));
     if (!session?.visitorId) {
       throw new NotFoundError('Session');
     }
@@ -317,16 +320,6 @@ export class EnrichmentService {
       referencedOrder,
       cache: { hit: result.hit, stale: result.stale, ageMs: this.clock.now().getTime() - result.fetchedAt.getTime() },
     };
-  }
-
-  private async findSession(workspaceId: string, sessionId: string): Promise<ChatSession | null> {
-    return this.db.run(async (manager) => {
-      const repo = this.db.repo(ChatSessionEntity, manager);
-      return (
-        (isUuid(sessionId) ? await repo.findOneBy({ id: sessionId, workspaceId }) : null) ??
-        (await repo.findOneBy({ externalId: sessionId, workspaceId }))
-      );
-    });
   }
 
   private async firstVisitorMessage(session: ChatSession): Promise<string | undefined> {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ChatMessageEntity, type ChatMessage } from '../chat/chat-message.entity';
 import { ChatSessionEntity, type ChatSession } from '../chat/chat-session.entity';
+import { findSession } from '../chat/find-session';
 import { NotFoundError, ValidationFailedError, type FieldProblem } from '../common/errors/domain-error';
 import { newId } from '../common/ids';
 import { Clock } from '../common/time/clock';
@@ -17,7 +18,7 @@ import { VisitorsService } from '../visitors/visitors.service';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import type { ChatEvent } from './chat-event.types';
 import { parseEventsRequest } from './chat-event.schema';
-import { ReceivedEventEntity } from './received-event.entity';
+import { rememberReceivedEvent } from './received-events';
 import { applyEvent, type SessionEffect } from './session-state';
 
 export interface IngestResult {
@@ -90,7 +91,14 @@ export class EventsService {
       let accepted = 0;
       let duplicate = 0;
       for (const [index, event] of events.entries()) {
-        if (!(await this.remember(manager, workspaceId, source, event.id))) {
+        if (
+          !(await rememberReceivedEvent(this.db, manager, {
+            workspaceId,
+            source,
+            eventKey: event.id,
+            receivedAt: this.clock.now(),
+          }))
+        ) {
           duplicate += 1;
           continue;
         }
@@ -113,13 +121,7 @@ export class EventsService {
   }
 
   async session(workspaceId: string, sessionId: string): Promise<{ session: ChatSession; messageCount: number }> {
-    const session = await this.db.run(async (manager) => {
-      const repo = this.db.repo(ChatSessionEntity, manager);
-      return (
-        (await repo.findOneBy({ workspaceId, externalId: sessionId })) ??
-        (/^[0-9a-f-]{36}$/i.test(sessionId) ? await repo.findOneBy({ workspaceId, id: sessionId }) : null)
-      );
-    });
+    const session = await this.db.run((manager) => findSession(this.db, manager, workspaceId, sessionId));
     if (!session) {
       throw new NotFoundError('Session');
     }
@@ -150,25 +152,6 @@ export class EventsService {
           (rank[a.priority ?? 'normal'] ?? 2) - (rank[b.priority ?? 'normal'] ?? 2) ||
           (a.escalatedAt?.getTime() ?? 0) - (b.escalatedAt?.getTime() ?? 0),
       );
-  }
-
-  /** True the first time this (workspace, source, id) is seen. */
-  private async remember(
-    manager: EntityManager,
-    workspaceId: string,
-    source: string,
-    eventKey: string,
-  ): Promise<boolean> {
-    const repo = this.db.repo(ReceivedEventEntity, manager);
-    const id = newId();
-    await repo
-      .createQueryBuilder()
-      .insert()
-      .values({ id, workspaceId, source, eventKey, receivedAt: this.clock.now() })
-      .orIgnore()
-      .execute();
-    const stored = await repo.findOne({ where: { workspaceId, source, eventKey }, select: { id: true } });
-    return stored?.id === id;
   }
 
   private async apply(
