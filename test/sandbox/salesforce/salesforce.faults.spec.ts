@@ -221,7 +221,13 @@ describe('Salesforce sandbox: Outbound Messages', () => {
     await waitFor(2);
     expect(received).toHaveLength(2);
     expect(received[1]?.body).toBe(received[0]?.body);
-    const deliveries = sandbox.outboundMessages().filter((d) => d.object === 'Case');
+    // The sandbox records an attempt when the listener's answer arrives, which is after the listener saw the request.
+    const caseDeliveries = () => sandbox.outboundMessages().filter((d) => d.object === 'Case');
+    const deadline = Date.now() + 5_000;
+    while (caseDeliveries().length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const deliveries = caseDeliveries();
     expect(deliveries.map((d) => [d.attempt, d.status])).toEqual([
       [1, 500],
       [2, 200],
