@@ -17,6 +17,8 @@ export interface Resolution {
 
 const PRIORITY: MatchedBy[] = ['external_id', 'email', 'phone'];
 const CREATE_LEASE_MS = 15_000;
+/** Record the read-back at most this often: the lookup path stays write-free in the common case. */
+const REVERIFY_RECORD_MS = 60 * 60 * 1000;
 
 function newest(people: CrmPerson[]): CrmPerson {
   return [...people].sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))[0];
@@ -49,6 +51,11 @@ export class IdentityResolver {
     if (link) {
       const person = await connector.getPerson(ctx, link.recordId);
       if (person) {
+        if (this.clock.now().getTime() - link.verifiedAt.getTime() > REVERIFY_RECORD_MS) {
+          await this.db.run((manager) =>
+            this.db.repo(IdentityLinkEntity, manager).update({ id: link.id }, { verifiedAt: this.clock.now() }),
+          );
+        }
         return { chosen: person, matches: [{ person, matchedBy: 'link' }] };
       }
       await this.db.run((manager) => this.db.repo(IdentityLinkEntity, manager).delete({ id: link.id }));
@@ -124,6 +131,21 @@ export class IdentityResolver {
         }
       }
     }
+  }
+
+  /** The visitor's link to a record of this connector, if it was verified within `maxAgeMs`. */
+  async linkVerifiedSince(visitorId: string, connectorId: string, maxAgeMs: number): Promise<IdentityLink | null> {
+    const link = await this.db.run((manager) =>
+      this.db.repo(IdentityLinkEntity, manager).findOneBy({ visitorId, connectorId }),
+    );
+    return link && link.verifiedAt.getTime() >= this.clock.now().getTime() - maxAgeMs ? link : null;
+  }
+
+  /** A write through the link failed: the next use re-reads the record before trusting it. */
+  async markUnverified(linkId: string): Promise<void> {
+    await this.db.run((manager) =>
+      this.db.repo(IdentityLinkEntity, manager).update({ id: linkId }, { verifiedAt: new Date(0) }),
+    );
   }
 
   private strongest(found: PersonMatch[]): PersonMatch[] {

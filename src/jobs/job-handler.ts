@@ -16,6 +16,24 @@ export interface JobHandler<P = unknown> {
   handle(context: JobContext<P>): Promise<void>;
 }
 
+/** How one job of a batch ended: each job settles on its own (retry, park, dead) unless the whole call failed. */
+export type JobOutcome = { ok: true } | { ok: false; error: unknown };
+
+/**
+ * A handler that can run several due jobs of one type and group together (transcript notes into one CRM batch call
+ * under backlog). With no backlog a batch is one job, so the batch path is also the normal path.
+ */
+export interface BatchJobHandler<P = unknown> extends JobHandler<P> {
+  /** At most how many jobs (this one included) to run together; 1 turns batching off for this job. */
+  batchLimit(job: Job): Promise<number>;
+  /** One outcome per context, in the same order. Throwing fails every job of the batch with that error. */
+  handleBatch(contexts: Array<JobContext<P>>): Promise<JobOutcome[]>;
+}
+
+export function isBatchHandler(handler: JobHandler<unknown>): handler is BatchJobHandler<unknown> {
+  return typeof (handler as Partial<BatchJobHandler>).handleBatch === 'function';
+}
+
 export type JobHandlerMap = { [K in JobType]: JobHandler<JobPayloads[K]> };
 
 export const JOB_HANDLERS = Symbol('JOB_HANDLERS');

@@ -84,8 +84,12 @@ export class JobStore {
         ${skipLocked})
       RETURNING id`;
     const t = (value: Date) => this.db.time(value);
+    return this.claimWith(sql, [workerId, t(until), t(now), t(now), t(now), t(now), limit]);
+  }
+
+  private async claimWith(sql: string, parameters: unknown[]): Promise<Job[]> {
     const ids = await this.db.run(async (manager) => {
-      const result: unknown = await manager.query(sql, [workerId, t(until), t(now), t(now), t(now), t(now), limit]);
+      const result: unknown = await manager.query(sql, parameters);
       // pg answers UPDATE … RETURNING as [rows, count]; better-sqlite3 as rows.
       const rows = (this.db.dialect === 'postgres' ? (result as [unknown[], number])[0] : result) as Array<{
         id: string;
@@ -97,6 +101,35 @@ export class JobStore {
     }
     const jobs = await this.db.run((manager) => this.db.repo(JobEntity, manager).findBy({ id: In(ids) }));
     return jobs.sort((a, b) => a.priority - b.priority || a.runAt.getTime() - b.runAt.getTime());
+  }
+
+  /**
+   * Leases up to `limit` more due jobs of the same type and group as `job` (which this worker already holds), so a
+   * batching handler can write them in one CRM call. Only queued jobs: expired leases go through the normal claim,
+   * which counts their crashed attempt.
+   */
+  async claimSiblings(job: Job, workerId: string, limit: number): Promise<Job[]> {
+    if (limit <= 0 || !job.groupKey) {
+      return [];
+    }
+    const now = this.clock.now();
+    const until = new Date(now.getTime() + this.config.jobs.leaseMs);
+    const p = (position: number) => this.db.param(position);
+    const skipLocked = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    const sql = `
+      UPDATE jobs SET state = 'running', locked_by = ${p(1)}, locked_until = ${p(2)},
+                      attempts = attempts + 1, updated_at = ${p(3)}
+      WHERE id IN (
+        SELECT j.id FROM jobs j
+        WHERE j.state = 'queued' AND j.run_at <= ${p(4)} AND j.type = ${p(5)} AND j.group_key = ${p(6)}
+          AND NOT EXISTS (
+            SELECT 1 FROM job_pauses jp WHERE jp.group_key = j.group_key AND jp.paused_until > ${p(7)})
+        ORDER BY j.priority, j.run_at
+        LIMIT ${p(8)}
+        ${skipLocked})
+      RETURNING id`;
+    const t = (value: Date) => this.db.time(value);
+    return this.claimWith(sql, [workerId, t(until), t(now), t(now), job.type, job.groupKey, t(now), limit]);
   }
 
   /** Extends a lease held by `workerId`; false when the lease was lost (the job belongs to someone else now). */

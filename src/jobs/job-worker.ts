@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Clock } from '../common/time/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { JOB_HANDLERS, type JobHandler } from './job-handler';
+import { JOB_HANDLERS, isBatchHandler, type JobHandler, type JobOutcome } from './job-handler';
 import type { Job } from './job.entity';
 import { JobStore } from './job-store';
 import { decideNextStep, toJobFailure } from './retry-policy';
@@ -23,7 +23,8 @@ import { decideNextStep, toJobFailure } from './retry-policy';
 export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobWorker.name);
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  private readonly running = new Map<string, { job: Job; abort: AbortController; done: Promise<void> }>();
+  /** One entry per claimed slot; a batch occupies one slot but holds the leases of all its jobs. */
+  private readonly running = new Map<string, { jobs: Job[]; abort: AbortController; done: Promise<void> }>();
   private stopping = false;
   private loopDone: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -60,10 +61,12 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
     ]);
     if (timedOut) {
-      for (const { job, abort } of this.running.values()) {
+      for (const { jobs, abort } of this.running.values()) {
         abort.abort();
-        await this.store.release(job, this.workerId).catch(() => undefined);
-        this.logger.warn(`released job ${job.id} (${job.type}) at shutdown`);
+        for (const job of jobs) {
+          await this.store.release(job, this.workerId).catch(() => undefined);
+          this.logger.warn(`released job ${job.id} (${job.type}) at shutdown`);
+        }
       }
     }
   }
@@ -79,7 +82,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       if (jobs.length === 0 && this.running.size === 0) {
         return;
       }
-      await Promise.all(jobs.map((job) => this.launch(job)));
+      await Promise.all(this.slots(jobs).map((slot) => this.launch(slot)));
       await Promise.all([...this.running.values()].map((entry) => entry.done));
     }
   }
@@ -90,8 +93,8 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       const free = this.config.jobs.concurrency - this.running.size;
       if (free > 0) {
         try {
-          for (const job of await this.store.claim(this.workerId, free)) {
-            void this.launch(job);
+          for (const slot of this.slots(await this.store.claim(this.workerId, free))) {
+            void this.launch(slot);
           }
         } catch (error) {
           this.logger.error({ err: error }, 'claiming jobs failed');
@@ -116,17 +119,47 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     this.wake?.();
   }
 
-  private launch(job: Job): Promise<void> {
-    const abort = new AbortController();
-    const done = this.execute(job, abort.signal).finally(() => {
-      this.running.delete(job.id);
-      this.notify();
-    });
-    this.running.set(job.id, { job, abort, done });
-    return done;
+  /** Claimed jobs a batching handler can run together (same type and group) share one slot. */
+  private slots(jobs: Job[]): Job[][] {
+    const slots: Job[][] = [];
+    const batches = new Map<string, Job[]>();
+    for (const job of jobs) {
+      const handler = this.handlers[job.type];
+      if (!handler || !isBatchHandler(handler) || !job.groupKey) {
+        slots.push([job]);
+        continue;
+      }
+      const key = `${job.type}\u0000${job.groupKey}`;
+      const batch = batches.get(key);
+      if (batch) {
+        batch.push(job);
+      } else {
+        const fresh = [job];
+        batches.set(key, fresh);
+        slots.push(fresh);
+      }
+    }
+    return slots;
   }
 
-  private async execute(job: Job, signal: AbortSignal): Promise<void> {
+  private launch(jobs: Job[]): Promise<void> {
+    const abort = new AbortController();
+    const [first] = jobs;
+    const entry = { jobs, abort, done: Promise.resolve() };
+    entry.done = this.execute(entry.jobs, abort.signal).finally(() => {
+      this.running.delete(first.id);
+      this.notify();
+    });
+    this.running.set(first.id, entry);
+    return entry.done;
+  }
+
+  /**
+   * Runs the claimed job, plus, for a batching handler, the same group's other due jobs (claimed into `jobs`, so a
+   * shutdown hands their leases back too). Every job is settled on its own.
+   */
+  private async execute(jobs: Job[], signal: AbortSignal): Promise<void> {
+    const [job] = jobs;
     const handler = this.handlers[job.type];
     if (!handler) {
       await this.store.finishUnsuccessfully(job, this.workerId, 'dead', {
@@ -136,28 +169,57 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       this.metrics.jobFinished(job.type, 'dead');
       return;
     }
-    if (job.attempts > job.maxAttempts) {
-      // Each lease expiry counts as an attempt: a job that keeps killing its worker ends up here.
-      await this.store.finishUnsuccessfully(job, this.workerId, 'dead', {
-        code: 'unknown',
-        message: `lease expired on ${job.attempts - 1} attempts (worker crashed or hung)`,
-      });
-      this.metrics.jobFinished(job.type, 'dead');
+    if (isBatchHandler(handler) && job.groupKey) {
+      const limit = await handler.batchLimit(job).catch(() => 1);
+      jobs.push(...(await this.store.claimSiblings(job, this.workerId, limit - jobs.length)));
+    }
+    const runnable: Job[] = [];
+    for (const candidate of jobs) {
+      if (candidate.attempts > candidate.maxAttempts) {
+        // Each lease expiry counts as an attempt: a job that keeps killing its worker ends up here.
+        await this.store.finishUnsuccessfully(candidate, this.workerId, 'dead', {
+          code: 'unknown',
+          message: `lease expired on ${candidate.attempts - 1} attempts (worker crashed or hung)`,
+        });
+        this.metrics.jobFinished(candidate.type, 'dead');
+      } else {
+        runnable.push(candidate);
+      }
+    }
+    if (runnable.length === 0) {
       return;
     }
     const heartbeat = setInterval(
       () => {
-        void this.store.heartbeat(job, this.workerId).catch(() => undefined);
+        for (const held of runnable) {
+          void this.store.heartbeat(held, this.workerId).catch(() => undefined);
+        }
       },
       Math.max(1000, Math.floor(this.config.jobs.leaseMs / 3)),
     );
     const stopTimer = this.metrics.startJobTimer(job.type);
     try {
-      await handler.handle({ job, payload: job.payload, signal });
-      await this.store.complete(job, this.workerId);
-      this.metrics.jobFinished(job.type, 'done');
-    } catch (error) {
-      await this.settleFailure(job, error);
+      const contexts = runnable.map((held) => ({ job: held, payload: held.payload, signal }));
+      let outcomes: JobOutcome[];
+      try {
+        if (isBatchHandler(handler)) {
+          outcomes = await handler.handleBatch(contexts);
+        } else {
+          await handler.handle(contexts[0]);
+          outcomes = [{ ok: true }];
+        }
+      } catch (error) {
+        outcomes = runnable.map(() => ({ ok: false, error }));
+      }
+      for (const [index, held] of runnable.entries()) {
+        const outcome = outcomes[index] ?? { ok: false, error: new Error('the handler reported no outcome') };
+        if (outcome.ok) {
+          await this.store.complete(held, this.workerId);
+          this.metrics.jobFinished(held.type, 'done');
+        } else {
+          await this.settleFailure(held, outcome.error);
+        }
+      }
     } finally {
       clearInterval(heartbeat);
       stopTimer();
