@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CaseCreateHandler } from './crm-writes/case-create.handler';
 import { CrmWritesModule } from './crm-writes/crm-writes.module';
+import { FeedbackPushHandler } from './crm-writes/feedback-push.handler';
 import { TranscriptPushHandler } from './crm-writes/transcript-push.handler';
 import { JOB_HANDLERS, type JobHandlerMap } from './jobs/job-handler';
 import { OutboundWebhooksModule } from './outbound/outbound-webhooks.module';
@@ -17,15 +18,17 @@ import { RetentionModule } from './retention/retention.module';
   providers: [
     {
       provide: JOB_HANDLERS,
-      inject: [PurgeJobHandler, TranscriptPushHandler, CaseCreateHandler, WebhookDeliveryHandler],
+      inject: [PurgeJobHandler, TranscriptPushHandler, FeedbackPushHandler, CaseCreateHandler, WebhookDeliveryHandler],
       useFactory: (
         purge: PurgeJobHandler,
         transcripts: TranscriptPushHandler,
+        feedback: FeedbackPushHandler,
         cases: CaseCreateHandler,
         webhooks: WebhookDeliveryHandler,
       ): JobHandlerMap => ({
         'maintenance.purge': purge,
         'transcript.push': transcripts,
+        'feedback.push': feedback,
         'case.create': cases,
         'webhook.deliver': webhooks,
       }),

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ChatMessageEntity, type ChatMessage } from '../chat/chat-message.entity';
 import { ChatSessionEntity, type ChatSession } from '../chat/chat-session.entity';
@@ -108,7 +109,7 @@ export class EventsService {
           if (effect.kind === 'prewarm' && effects.identifiers) {
             prewarm.push(effects.identifiers);
           } else {
-            await this.enqueue(manager, workspaceId, effects.session, effect, connectors);
+            await this.enqueue(manager, workspaceId, effects.session, effect, connectors, event.id);
           }
         }
       }
@@ -278,8 +279,21 @@ export class EventsService {
     session: ChatSession,
     effect: SessionEffect,
     connectors: ConnectorRow[],
+    eventId: string,
   ): Promise<void> {
     switch (effect.kind) {
+      case 'push_feedback':
+        // One job per accepted feedback event; the note it writes is keyed by the values, so repeats collapse.
+        for (const connector of connectors.filter((candidate) => candidate.roles.includes('transcripts'))) {
+          await this.jobs.enqueue(manager, {
+            type: 'feedback.push',
+            payload: { sessionId: session.id, connectorId: connector.id },
+            workspaceId,
+            idempotencyKey: `feedback:${session.id}:${connector.id}:${createHash('sha256').update(eventId).digest('hex').slice(0, 32)}`,
+            groupKey: connectorJobGroup(connector.id),
+          });
+        }
+        return;
       case 'push_transcript':
         for (const connector of connectors.filter((candidate) => candidate.roles.includes('transcripts'))) {
           await this.jobs.enqueue(manager, {

@@ -106,4 +106,22 @@ describe('applyEvent', () => {
     expect(late.state.csatRating).toBe(5);
     expect(late.effects).toEqual([]);
   });
+
+  it('writes CSAT and tags that arrive after the close to the CRMs; before it, the transcript carries them', () => {
+    expect(run([ev('tags.updated', 1, { tags: ['vip'] }), ev('session.closed', 2)]).effects).toEqual(['push#1']);
+    expect(
+      run([ev('session.closed', 2), ev('csat.submitted', 3, { rating: 4 }), ev('tags.updated', 4, { tags: ['x'] })])
+        .effects,
+    ).toEqual(['push#1', 'push_feedback', 'push_feedback']);
+    expect(run([ev('session.closed', 2), ev('csat.submitted', 3, { rating: 1 })]).effects).toEqual([
+      'push#1',
+      'csat_followup',
+      'push_feedback',
+    ]);
+    // An older rating arriving late changes nothing, so it writes nothing.
+    expect(
+      run([ev('session.closed', 2), ev('csat.submitted', 5, { rating: 4 }), ev('csat.submitted', 3, { rating: 2 })])
+        .effects,
+    ).toEqual(['push#1', 'push_feedback']);
+  });
 });

@@ -6,6 +6,8 @@ export type SessionEffect =
   | { kind: 'push_transcript'; generation: number }
   | { kind: 'escalate' }
   | { kind: 'csat_followup' }
+  /** CSAT or tags changed after the transcript went out: write them to the CRMs. */
+  | { kind: 'push_feedback' }
   | { kind: 'prewarm' };
 
 export type SessionState = Pick<
@@ -124,6 +126,9 @@ export function applyEvent(
         if (isLow(event.rating, scale) && !wasLow) {
           effects.push({ kind: 'csat_followup' });
         }
+        if (next.status === 'closed') {
+          effects.push({ kind: 'push_feedback' });
+        }
       }
       break;
     }
@@ -131,6 +136,9 @@ export function applyEvent(
       if (newer(event, next.tagsChangedAt)) {
         next.tags = [...new Set(event.tags)];
         next.tagsChangedAt = at(event);
+        if (next.status === 'closed') {
+          effects.push({ kind: 'push_feedback' });
+        }
       }
       break;
   }

@@ -131,6 +131,41 @@ describe.each(testStores())('chat events on %s', (store) => {
     expect(session.body).toMatchObject({ status: 'closed', messageCount: 3, channel: 'web' });
   }, 60_000);
 
+  it('writes CSAT and tags given after the close to every CRM once, and opens a follow-up for a low rating', async () => {
+    const sessionId = `chat-${randomUUID().slice(0, 8)}`;
+    expect((await post({ events: conversation(sessionId, FIXTURE.english.email) })).status).toBe(202);
+    await settle();
+    const feedback = (id: string, minute: number) => [
+      {
+        type: 'csat.submitted',
+        id: `${sessionId}-${id}-csat`,
+        sessionId,
+        occurredAt: at(minute),
+        rating: 1,
+        comment: 'Nobody told me where my parcel is',
+      },
+      { type: 'tags.updated', id: `${sessionId}-${id}-tags`, sessionId, occurredAt: at(minute), tags: ['shipping'] },
+    ];
+    expect((await post({ events: feedback('a', 10) })).status).toBe(202);
+    // The chat system sends the same rating and tags again under new event ids: nothing new to write.
+    expect((await post({ events: feedback('b', 11) })).body).toEqual({ accepted: 2, duplicate: 0 });
+    await settle();
+    for (const vendor of VENDORS) {
+      // The feedback note, by its title (the follow-up case's transcript also mentions the rating).
+      const written = await notesIn(vendor, FIXTURE.english.email, `CSAT 1/5 · Session ${sessionId}`);
+      expect({ vendor, notes: written.length }).toEqual({ vendor, notes: 1 });
+      expect(written[0].body).toContain('CSAT: 1/5 "Nobody told me where my parcel is"');
+      expect(written[0].body).toContain('Tags: shipping');
+    }
+    const factory = t.app.get(ConnectorContextFactory);
+    const { connector, ctx } = await factory.open(await factory.load(ws.id, ws.connectorIds.zendesk));
+    const [person] = await connector.findPeople(ctx, { email: FIXTURE.english.email });
+    const followUps = (await connector.listOpenCases(ctx, person.person.id, 100)).filter((item) =>
+      item.subject.includes(`low satisfaction rating (1/5) on chat ${sessionId}`),
+    );
+    expect(followUps).toHaveLength(1);
+  }, 60_000);
+
   it('escalates into the escalation connector once, with the case reference on the session', async () => {
     const sessionId = `chat-${randomUUID().slice(0, 8)}`;
     const events = [
