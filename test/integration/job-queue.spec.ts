@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { JobEntity, type Job } from '../../src/jobs/job.entity';
-import type { JobHandler } from '../../src/jobs/job-handler';
+import type { BatchJobHandler, JobHandler } from '../../src/jobs/job-handler';
 import type { EnqueueSpec } from '../../src/jobs/job-types';
 import type { FailureCode } from '../../src/jobs/retry-policy';
 import { ManualClock, queueConfig, queueKit } from '../support/queue-kit';
@@ -173,6 +173,60 @@ describe.each(testStores())('job queue on %s', (storeName) => {
     await kit.worker.drain();
     expect(ran.sort()).toEqual(['crm-a:1', 'crm-a:2', 'crm-b:3']);
     expect((await jobs()).find((job) => job.payload.n === 1)?.attempts).toBe(1);
+  });
+
+  it("hands a batching handler the same group's due jobs, up to its limit, and settles each on its own", async () => {
+    const clock = new ManualClock();
+    const batches: number[][] = [];
+    const handler: BatchJobHandler<{ n: number }> = {
+      batchLimit: async () => 3,
+      handle: async () => {
+        throw new Error('a batching handler is always called through handleBatch');
+      },
+      handleBatch: async (contexts) => {
+        batches.push(contexts.map((context) => context.payload.n));
+        return contexts.map((context) =>
+          context.payload.n === 2
+            ? { ok: false, error: new FailingError({ code: 'invalid_request', message: 'record 2 refused' }) }
+            : { ok: true },
+        );
+      },
+    };
+    const kit = queueKit(
+      testStore.db,
+      { 'test.batch': handler as BatchJobHandler<unknown> },
+      {
+        clock,
+        config: queueConfig({ WORKER_CONCURRENCY: '1' }),
+      },
+    );
+    for (const n of [1, 2, 3, 4]) {
+      await enqueue(kit.store, spec({ type: 'test.batch', groupKey: 'crm-a', payload: { n }, priority: n }));
+    }
+    await enqueue(kit.store, spec({ type: 'test.batch', groupKey: 'crm-b', payload: { n: 5 }, priority: 5 }));
+    await enqueue(
+      kit.store,
+      spec({
+        type: 'test.batch',
+        groupKey: 'crm-a',
+        payload: { n: 6 },
+        runAt: new Date(clock.now().getTime() + 60_000),
+      }),
+    );
+    await kit.worker.drain();
+    // Three of crm-a's due jobs, then its fourth; crm-b apart; the job that is not due yet waits.
+    expect(batches).toEqual([[1, 2, 3], [4], [5]]);
+    const byN = new Map((await jobs()).map((job) => [job.payload.n as number, job]));
+    expect([1, 2, 3, 4, 5, 6].map((n) => byN.get(n)?.state)).toEqual([
+      'done',
+      'dead',
+      'done',
+      'done',
+      'done',
+      'queued',
+    ]);
+    expect(byN.get(2)?.lastError).toContain('record 2 refused');
+    expect([1, 3, 4].map((n) => byN.get(n)?.attempts)).toEqual([1, 1, 1]);
   });
 
   it('reclaims a job whose lease expired and fences the stale worker out', async () => {
