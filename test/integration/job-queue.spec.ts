@@ -194,7 +194,7 @@ describe.each(testStores())('job queue on %s', (storeName) => {
     };
     const kit = queueKit(
       testStore.db,
-      { 'test.batch': handler as BatchJobHandler<unknown> },
+      { 'test.batch': handler },
       {
         clock,
         config: queueConfig({ WORKER_CONCURRENCY: '1' }),
