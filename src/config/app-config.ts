@@ -21,7 +21,7 @@ export interface AppConfig {
   rootToken: string;
   logLevel: Env['LOG_LEVEL'];
   auth: { apiKeyCacheTtlMs: number };
-  crm: { allowPrivateHosts: boolean; callTimeoutMs: number };
+  crm: { allowPrivateHosts: boolean; callTimeoutMs: number; pullMaxPages: number };
   enrichment: {
     deadlineMs: number;
     connectorTimeoutMs: number;
@@ -39,7 +39,8 @@ export interface AppConfig {
     shutdownGraceMs: number;
     retentionDays: number;
   };
-  schedules: { purgeCron: string };
+  /** Cron expressions (with seconds, UTC); null = that schedule is off. */
+  schedules: { purgeCron: string; pullCron: string | null; retrySweepCron: string | null };
   events: { dedupeRetentionDays: number };
   /** Secrets generated on first start of the embedded default; main.ts prints them once. */
   generated: { rootToken?: string; encryptionKeyFile?: string };
@@ -165,7 +166,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     rootToken,
     logLevel: env.LOG_LEVEL,
     auth: { apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS },
-    crm: { allowPrivateHosts: env.ALLOW_PRIVATE_CRM_HOSTS, callTimeoutMs: env.CRM_CALL_TIMEOUT_MS },
+    crm: {
+      allowPrivateHosts: env.ALLOW_PRIVATE_CRM_HOSTS,
+      callTimeoutMs: env.CRM_CALL_TIMEOUT_MS,
+      pullMaxPages: env.CRM_PULL_MAX_PAGES,
+    },
     enrichment: {
       deadlineMs: env.ENRICH_DEADLINE_MS,
       connectorTimeoutMs: Math.min(env.ENRICH_CONNECTOR_TIMEOUT_MS, env.ENRICH_DEADLINE_MS),
@@ -183,7 +188,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
       retentionDays: env.JOB_RETENTION_DAYS,
     },
-    schedules: { purgeCron: env.PURGE_CRON },
+    schedules: {
+      purgeCron: env.PURGE_CRON,
+      pullCron: env.CRM_PULL_CRON === 'off' ? null : env.CRM_PULL_CRON,
+      retrySweepCron: env.RETRY_SWEEP_CRON === 'off' ? null : env.RETRY_SWEEP_CRON,
+    },
     events: { dedupeRetentionDays: env.EVENT_DEDUPE_RETENTION_DAYS },
     generated,
   };

@@ -1,3 +1,4 @@
+import { validateCronExpression } from 'cron';
 import { z } from 'zod';
 
 const booleanFlag = z
@@ -5,6 +6,11 @@ const booleanFlag = z
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** A cron expression with seconds (UTC), or `off` to leave that schedule out. */
+const cronOrOff = z
+  .string()
+  .refine((value) => value === 'off' || validateCronExpression(value).valid, 'must be a cron expression or off');
 
 /**
  * Every environment variable the service reads. `.env.example` and the README table list the same set
@@ -65,6 +71,12 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(20_000),
   /** Cron for the retention purge (seconds field included). */
   PURGE_CRON: z.string().min(9).default('0 17 3 * * *'),
+  /** Cron for the incremental pull from every active connector (`off` = webhooks only). */
+  CRM_PULL_CRON: cronOrOff.default('15 */2 * * * *'),
+  /** Pages one pull run reads at most per connector; the next tick continues from the saved cursor. */
+  CRM_PULL_MAX_PAGES: positiveInt.max(1000).default(5),
+  /** Cron for the retry sweep: unparks jobs whose cause is fixed, dead-letters orphans, clears expired pauses. */
+  RETRY_SWEEP_CRON: cronOrOff.default('45 */5 * * * *'),
   /** Finished jobs and inbound-event dedupe records are kept this long. */
   JOB_RETENTION_DAYS: positiveInt.default(7),
   EVENT_DEDUPE_RETENTION_DAYS: positiveInt.default(7),

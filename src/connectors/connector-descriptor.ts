@@ -16,6 +16,12 @@ export interface ConnectorCapabilities {
   webhooks: boolean;
 }
 
+/** The body a CRM requires as the 200 answer to a webhook it delivered, or it delivers the webhook again. */
+export interface WebhookAck {
+  contentType: string;
+  body: string;
+}
+
 /**
  * Facts about a CRM, as typed data. The admin API validates settings and credentials with the schemas, lists
  * kinds from here, and callers check capabilities before calling an operation.
@@ -39,6 +45,8 @@ export interface ConnectorDescriptor<Settings = Record<string, unknown>, Credent
   /** Largest note/comment body the CRM accepts (characters); transcripts are split or truncated to fit. */
   maxNoteLength: number;
   capabilities: ConnectorCapabilities;
+  /** How to acknowledge a verified webhook when the CRM needs more than a 2xx; absent = a JSON `{accepted, duplicate}`. */
+  webhookAck?: WebhookAck;
   /** A masked hint an admin may see ("…a1b2"), never enough to use. */
   credentialHint(credentials: Credentials): string;
 }

@@ -23,6 +23,12 @@ export interface ConnectorRow {
   /** Admin override of the vendor's default pace (see RateBudget); null = the descriptor's budget. */
   rateBudget: RateBudget | null;
   statusReason: string | null;
+  /** The CRM's opaque change cursor, saved in the transaction that applies each pulled page; null = never pulled. */
+  pullCursor: string | null;
+  /** When a pulled page last committed. */
+  lastPullAt: Date | null;
+  /** Why the last pull failed (cleared by the next committed page). */
+  lastPullError: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -44,6 +50,9 @@ export const ConnectorEntity = defineEntity<ConnectorRow>(
     { name: 'created_at', kind: 'timestamp' },
     { name: 'updated_at', kind: 'timestamp' },
     { name: 'rate_budget', kind: 'json', nullable: true },
+    { name: 'pull_cursor', kind: 'text', nullable: true },
+    { name: 'last_pull_at', kind: 'timestamp', nullable: true },
+    { name: 'last_pull_error', kind: 'text', nullable: true },
   ],
   [{ name: 'uq_connectors_workspace_name', columns: ['workspace_id', 'name'], unique: true }],
 );

@@ -122,6 +122,15 @@ export class UpdateConnectorDto {
   rateBudget?: RateBudgetDto | null;
 }
 
+export class ConnectorPullView {
+  @ApiProperty({ nullable: true, type: String, description: 'When a pulled page of changes last committed' })
+  lastPullAt!: string | null;
+  @ApiProperty({ description: 'False until the first pull has fixed where changes are read from' })
+  hasCursor!: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'Why the last pull failed; cleared by the next good page' })
+  lastError!: string | null;
+}
+
 export class ConnectorView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: CONNECTOR_KINDS }) kind!: string;
@@ -132,6 +141,8 @@ export class ConnectorView {
   @ApiProperty({ nullable: true, type: String }) statusReason!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'Masked, e.g. "…a1b2"' }) credentialsHint!: string | null;
   @ApiProperty({ nullable: true, type: RateBudgetDto }) rateBudget!: RateBudgetDto | null;
+  @ApiProperty({ type: ConnectorPullView, description: 'Incremental pull state (CRM_PULL_CRON)' })
+  pull!: ConnectorPullView;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }

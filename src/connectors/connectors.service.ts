@@ -39,6 +39,11 @@ function view(connector: ConnectorRow): ConnectorView {
     statusReason: connector.statusReason,
     credentialsHint: connector.credentialsHint,
     rateBudget: connector.rateBudget,
+    pull: {
+      lastPullAt: connector.lastPullAt?.toISOString() ?? null,
+      hasCursor: connector.pullCursor !== null,
+      lastError: connector.lastPullError,
+    },
     createdAt: connector.createdAt.toISOString(),
     updatedAt: connector.updatedAt.toISOString(),
   };
@@ -106,6 +111,9 @@ export class ConnectorsService {
         status: 'active',
         statusReason: null,
         rateBudget: input.rateBudget ?? null,
+        pullCursor: null,
+        lastPullAt: null,
+        lastPullError: null,
         createdAt: now,
         updatedAt: now,
       };
@@ -159,7 +167,9 @@ export class ConnectorsService {
           next.statusReason = null;
         }
       }
-      await repo.update({ id, workspaceId }, row(next));
+      // The pull state belongs to the pull: writing back the copy read above could rewind a cursor saved meanwhile.
+      const { pullCursor: _cursor, lastPullAt: _at, lastPullError: _error, ...columns } = next;
+      await repo.update({ id, workspaceId }, row<ConnectorRow>(columns));
       await this.audit.record(manager, actor, {
         workspaceId,
         action: 'connector.updated',

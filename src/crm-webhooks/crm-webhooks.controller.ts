@@ -1,8 +1,9 @@
-import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Public } from '../common/auth/access.decorator';
 import type { RawBodyRequest } from '../common/http/body-parsing';
+import type { AppliedChanges } from '../crm-sync/crm-change-applier';
 import { CrmWebhooksService } from './crm-webhooks.service';
 
 /** Where CRMs call us (the URL to register in the CRM's webhook settings); the connector verifies the signature. */
@@ -14,18 +15,25 @@ export class CrmWebhooksController {
   @Post(':connectorId')
   @Public()
   @HttpCode(200)
-  receive(
+  async receive(
     @Param('connectorId') connectorId: string,
     @Req() req: Request & RawBodyRequest,
-  ): Promise<{ accepted: number; duplicate: number }> {
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AppliedChanges | string> {
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
     );
-    return this.webhooks.receive(connectorId, {
+    const { result, ack } = await this.webhooks.receive(connectorId, {
       method: req.method,
       url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
       headers,
       rawBody: req.rawBody ?? Buffer.alloc(0),
     });
+    if (ack) {
+      // Only a verified, committed delivery gets the vendor's acknowledgement; errors stay problem+json.
+      res.type(ack.contentType);
+      return ack.body;
+    }
+    return result;
   }
 }

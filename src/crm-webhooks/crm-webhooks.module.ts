@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConnectorsModule } from '../connectors/connectors.module';
-import { ContextCacheModule } from '../enrichment/context-cache.module';
-import { OutboundWebhooksModule } from '../outbound/outbound-webhooks.module';
+import { CrmChangesModule } from '../crm-sync/crm-changes.module';
 import { CrmWebhooksController } from './crm-webhooks.controller';
 import { CrmWebhooksService } from './crm-webhooks.service';
 
 @Module({
-  imports: [ConnectorsModule, ContextCacheModule, OutboundWebhooksModule],
+  imports: [ConnectorsModule, CrmChangesModule],
   providers: [CrmWebhooksService],
   controllers: [CrmWebhooksController],
 })

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
 import { Clock } from '../common/time/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -20,6 +20,8 @@ export interface CacheHit {
 
 // Other instances' invalidations reach this process's memory layer within this time at the latest.
 const MEMORY_TTL_MS = 5_000;
+// Record ids per IN (…) list: far below SQLite's bound-parameter limit, and a bounded statement on PostgreSQL.
+const IDS_PER_QUERY = 500;
 
 /**
  * Two layers: a small per-process LRU (hit path without a database read) in front of the shared table that every
@@ -94,34 +96,71 @@ export class ContextCache {
   }
 
   /** A CRM told us this record changed: every cached context that shows it must be fetched again. */
-  async invalidateRecord(connectorId: string, recordId: string): Promise<number> {
-    const links = await this.db.run((manager) =>
-      this.db
-        .repo(IdentityLinkEntity, manager)
-        .find({ where: { connectorId, recordId }, select: { workspaceId: true, visitorId: true } }),
-    );
-    let count = 0;
-    for (const link of links) {
-      count += await this.invalidateVisitors(link.workspaceId, [link.visitorId]);
-    }
-    return count;
+  invalidateRecord(connectorId: string, recordId: string, manager?: EntityManager): Promise<number> {
+    return this.invalidateRecords(connectorId, [recordId], manager);
   }
 
-  async invalidateVisitors(workspaceId: string, visitorIds: string[]): Promise<number> {
-    if (visitorIds.length === 0) {
+  /**
+   * Same for many records of one connector. Given a manager, the invalidation joins the caller's transaction, so it
+   * commits (or not) with whatever told us about the change (a webhook's dedupe record, a pull's cursor).
+   */
+  async invalidateRecords(connectorId: string, recordIds: string[], manager?: EntityManager): Promise<number> {
+    const unique = [...new Set(recordIds)];
+    if (unique.length === 0) {
       return 0;
     }
-    const result = await this.db.run((manager) =>
-      this.db
+    const work = async (m: EntityManager): Promise<number> => {
+      const visitorsByWorkspace = new Map<string, Set<string>>();
+      for (let start = 0; start < unique.length; start += IDS_PER_QUERY) {
+        const links = await this.db.repo(IdentityLinkEntity, m).find({
+          where: { connectorId, recordId: In(unique.slice(start, start + IDS_PER_QUERY)) },
+          select: { workspaceId: true, visitorId: true },
+        });
+        for (const link of links) {
+          const visitors = visitorsByWorkspace.get(link.workspaceId) ?? new Set<string>();
+          visitors.add(link.visitorId);
+          visitorsByWorkspace.set(link.workspaceId, visitors);
+        }
+      }
+      let count = 0;
+      for (const [workspaceId, visitors] of visitorsByWorkspace) {
+        count += await this.invalidateVisitorsWith(m, workspaceId, [...visitors]);
+      }
+      return count;
+    };
+    return manager ? work(manager) : this.db.run(work);
+  }
+
+  invalidateVisitors(workspaceId: string, visitorIds: string[]): Promise<number> {
+    if (visitorIds.length === 0) {
+      return Promise.resolve(0);
+    }
+    return this.db.run((manager) => this.invalidateVisitorsWith(manager, workspaceId, visitorIds));
+  }
+
+  private async invalidateVisitorsWith(
+    manager: EntityManager,
+    workspaceId: string,
+    visitorIds: string[],
+  ): Promise<number> {
+    let affected = 0;
+    for (let start = 0; start < visitorIds.length; start += IDS_PER_QUERY) {
+      const result = await this.db
         .repo(ContextCacheEntity, manager)
-        .update({ workspaceId, visitorId: In(visitorIds) }, { invalidatedAt: this.clock.now() }),
-    );
+        .update(
+          { workspaceId, visitorId: In(visitorIds.slice(start, start + IDS_PER_QUERY)) },
+          { invalidatedAt: this.clock.now() },
+        );
+      affected += result.affected ?? 0;
+    }
+    // Dropped before a surrounding transaction commits: a read racing that commit can keep the old entry here for
+    // at most MEMORY_TTL_MS, the same bound every other instance already has.
     for (const [key, entry] of this.memory) {
       if (key.startsWith(`${workspaceId}|`) && entry.hit.visitorId && visitorIds.includes(entry.hit.visitorId)) {
         this.memory.delete(key);
       }
     }
-    return result.affected ?? 0;
+    return affected;
   }
 
   /** Entries past the max age are never served again: retention removes them. */

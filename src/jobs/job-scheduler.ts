@@ -31,7 +31,15 @@ export class JobScheduler implements OnApplicationBootstrap {
   ) {}
 
   schedules(): Schedule[] {
-    return [{ name: 'retention-purge', cron: this.config.schedules.purgeCron, type: 'maintenance.purge', payload: {} }];
+    const { purgeCron, pullCron, retrySweepCron } = this.config.schedules;
+    const schedules: Array<Omit<Schedule, 'cron'> & { cron: string | null }> = [
+      { name: 'retention-purge', cron: purgeCron, type: 'maintenance.purge', payload: {} },
+      // The tick's job enqueues one pull per connector (keyed by connector and tick).
+      { name: 'crm-pull', cron: pullCron, type: 'crm.pull.fan-out', payload: {} },
+      { name: 'retry-sweep', cron: retrySweepCron, type: 'maintenance.retry-sweep', payload: {} },
+    ];
+    // A schedule configured `off` has no cron.
+    return schedules.filter((schedule): schedule is Schedule => schedule.cron !== null);
   }
 
   onApplicationBootstrap(): void {

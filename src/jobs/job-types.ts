@@ -13,6 +13,12 @@ export interface JobPayloads {
   'case.create': { sessionId: string; connectorId: string; reason: 'escalation' | 'low_csat' };
   /** Deliver one outbound webhook message (Standard Webhooks) to one endpoint; `body` is fixed at enqueue time. */
   'webhook.deliver': { endpointId: string; messageId: string; eventType: string; body: string };
+  /** A CRM_PULL_CRON tick: enqueue one `crm.pull` per active connector (scheduled). */
+  'crm.pull.fan-out': Record<string, never>;
+  /** Read one connector's changes since its saved cursor and apply them like CRM webhooks. */
+  'crm.pull': { connectorId: string };
+  /** Unpark jobs whose connector was fixed, dead-letter those whose connector is gone, clear expired pauses. */
+  'maintenance.retry-sweep': Record<string, never>;
 }
 
 export type JobType = keyof JobPayloads;

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { DeadLetterSummary } from './dead-letter-summary';
 import { MetricsService } from './metrics.service';
 
 @Global()
-@Module({ providers: [MetricsService], exports: [MetricsService] })
+@Module({ providers: [MetricsService, DeadLetterSummary], exports: [MetricsService, DeadLetterSummary] })
 export class MetricsModule {}

@@ -42,8 +42,24 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Dead-lettered and parked jobs by type and failure code, refreshed at scrape time (see DeadLetterSummary). */
+  private readonly deadLetters = new Gauge({
+    name: 'jobs_dead_letters',
+    help: 'Jobs that stopped without succeeding: dead (gave up) or parked (waits for a human), by type and failure code',
+    labelNames: ['state', 'type', 'code'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Replaces the whole dead-letter picture, so a type/code whose jobs were purged or retried disappears. */
+  setDeadLetters(rows: ReadonlyArray<{ state: string; type: string; code: string; count: number }>): void {
+    this.deadLetters.reset();
+    for (const { state, type, code, count } of rows) {
+      this.deadLetters.set({ state, type, code }, count);
+    }
   }
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {

@@ -8,9 +8,13 @@ import { verifyStandardWebhook } from '../../src/outbound/standard-webhooks';
 import { FIXTURE } from '../sandbox/common/seed-data';
 import type { RunningSandbox } from '../sandbox/common/sandbox.types';
 import { connectorBodyFor } from '../sandbox/connector-bodies';
+import { connectWithAccessToken } from '../sandbox/salesforce/jsforce-test-helpers';
+import { startSalesforceSandbox, type RunningSalesforceSandbox } from '../sandbox/salesforce/salesforce.sandbox';
 import { startZendeskSandbox } from '../sandbox/zendesk/zendesk.sandbox';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { testStores, warnIfPostgresSkipped } from '../support/test-database';
+import { startWebhookRelay, type WebhookRelay } from '../support/webhook-relay';
+import { ReceivedEventEntity } from '../../src/events/received-event.entity';
 
 const ZENDESK_SECRET = 'zendesk-webhook-signing-secret';
 
@@ -194,5 +198,77 @@ describe.each(testStores())('CRM webhooks back to chat on %s', (store) => {
     expect((await t.http.post(`/v1/webhooks/crm/${randomUUID()}`).set(webhook.headers).send(webhook.body)).status).toBe(
       404,
     );
+  });
+});
+
+/**
+ * Salesforce redelivers an Outbound Message for 24 hours until the listener answers with the SOAP Ack; the sandbox
+ * models that (a 200 without the Ack is retried). Its messages reach the service through a relay, because the
+ * sandbox's target URL is fixed before the connector (whose id is in our route) exists.
+ */
+describe.each(testStores())('Salesforce Outbound Messages on %s', (store) => {
+  let t: TestApp;
+  let salesforce: RunningSalesforceSandbox;
+  let relay: WebhookRelay;
+  let ws: { id: string; connectorId: string };
+
+  beforeAll(async () => {
+    warnIfPostgresSkipped('Salesforce Outbound Messages');
+    relay = await startWebhookRelay();
+    salesforce = await startSalesforceSandbox({
+      people: 10,
+      webhook: { url: relay.url, secret: 'unused: Outbound Messages are not signed' },
+      salesforce: { outboundRetryDelaysMs: [50, 50, 50] },
+    });
+    t = await createTestApp(store, { env: { ALLOW_PRIVATE_CRM_HOSTS: 'true' } });
+    await t.app.listen(0, '127.0.0.1');
+    const workspace = await t.newWorkspace('Salesforce callbacks');
+    const connector = await t.http
+      .post('/v1/connectors')
+      .set({ Authorization: `Bearer ${workspace.adminKey}` })
+      .send(connectorBodyFor(salesforce, ['enrich']));
+    expect(connector.status).toBe(201);
+    ws = { id: workspace.id, connectorId: connector.body.id as string };
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    relay.target = `http://127.0.0.1:${port}/v1/webhooks/crm/${ws.connectorId}`;
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await salesforce?.stop();
+    await relay?.close();
+  });
+
+  it('answers a verified message with the SOAP Ack (text/xml), so Salesforce does not send it again', async () => {
+    const contactId = salesforce.contactIdFor(FIXTURE.english.key) as string;
+    await connectWithAccessToken(salesforce).sobject('Contact').update({ Id: contactId, Title: 'Buyer' });
+    const forContact = () => salesforce.outboundMessages().filter((d) => d.recordIds.includes(contactId));
+    const deadline = Date.now() + 5_000;
+    while (forContact().length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Longer than the whole (compressed) retry schedule: a message Salesforce did not take as acked comes back.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(forContact().map((d) => [d.attempt, d.status, d.acked])).toEqual([[1, 200, true]]);
+
+    const answer = relay.log.find((entry) => entry.status === 200);
+    expect(answer?.contentType).toMatch(/^text\/xml/);
+    expect(answer?.body).toContain('<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound">');
+    expect(answer?.body).toContain('<Ack>true</Ack>');
+    const taken = await t.db.run((manager) =>
+      t.db.repo(ReceivedEventEntity, manager).countBy({ workspaceId: ws.id, source: `crm:${ws.connectorId}` }),
+    );
+    expect(taken).toBe(1);
+  });
+
+  it('refuses a message from another org with problem+json and no Ack, so Salesforce keeps it', async () => {
+    const [message] = salesforce.outboundMessages();
+    const forged = message.body.replace(salesforce.orgId, `00D${'x'.repeat(15)}`);
+    const response = await t.http
+      .post(`/v1/webhooks/crm/${ws.connectorId}`)
+      .set({ 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' })
+      .send(forged);
+    expect(response.status).toBe(401);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.text).not.toContain('<Ack>');
   });
 });

@@ -33,6 +33,10 @@ export async function createTestApp(
     ROOT_TOKEN: TEST_ROOT_TOKEN,
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     WORKER_POLL_INTERVAL_MS: '50',
+    // A cron firing mid-test would pull from (and count requests against) every sandbox a test connected, or
+    // unpark jobs a test parked; tests that exercise these schedules tick them by hand.
+    CRM_PULL_CRON: 'off',
+    RETRY_SWEEP_CRON: 'off',
     ...options.env,
   };
   if (store === 'postgres') {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConnectorDescriptor } from '../connector-descriptor';
+import { OUTBOUND_ACK } from './salesforce.mapper';
 
 /**
  * API names of fields go into SOQL and URLs verbatim, so they are held to the shape Salesforce itself allows
@@ -101,5 +102,8 @@ export const salesforceDescriptor = {
     incrementalSync: true,
     webhooks: true,
   },
+  // Outbound Messages are redelivered for 24 hours until the listener answers this SOAP envelope: a bare 200 is not
+  // an acknowledgement (sforce_api_om_outboundmessaging_wsdl: notificationsResponse/Ack).
+  webhookAck: { contentType: 'text/xml; charset=utf-8', body: OUTBOUND_ACK },
   credentialHint: (credentials: SalesforceCredentials) => `client ${tail(credentials.clientId)}`,
 } as const satisfies ConnectorDescriptor<SalesforceSettings, SalesforceCredentials>;

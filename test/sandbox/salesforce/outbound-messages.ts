@@ -1,10 +1,11 @@
-import { postWebhook } from '../common/webhooks';
+import { postWebhookForReply } from '../common/webhooks';
 import type { IdFactory } from './ids';
 import type { SObjectRecord } from './store';
 
 /**
  * Workflow/Flow Outbound Messages: a SOAP `notifications` envelope POSTed to the endpoint for Contact and Case
- * changes, up to 100 notifications per message, retried until the listener answers 200 with `<Ack>true</Ack>`.
+ * changes, up to 100 notifications per message, retried until the listener answers 2xx with `<Ack>true</Ack>` in a
+ * `notificationsResponse`: a 2xx without that Ack counts as not delivered, as in Salesforce's delivery queue.
  * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_wsdl.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_security.htm
  *
@@ -49,6 +50,8 @@ export interface OutboundDelivery {
   at: string;
   attempt: number;
   status: number;
+  /** The listener answered 2xx with `<Ack>true</Ack>`; anything else is retried. */
+  acked: boolean;
   object: string;
   notificationIds: string[];
   recordIds: string[];
@@ -111,6 +114,14 @@ export function buildNotificationsEnvelope(args: {
     ' </soapenv:Body>',
     '</soapenv:Envelope>',
   ].join('\n');
+}
+
+/** `<Ack>true</Ack>` inside `notificationsResponse` (any namespace prefix; xsd:boolean also allows `1`). */
+export function isAck(body: string): boolean {
+  return (
+    /<(?:[\w-]+:)?notificationsResponse[\s>]/.test(body) &&
+    /<(?:[\w-]+:)?Ack>\s*(?:true|1)\s*<\/(?:[\w-]+:)?Ack>/.test(body)
+  );
 }
 
 export class OutboundMessenger {
@@ -191,21 +202,24 @@ export class OutboundMessenger {
     if (this.stopped) {
       return;
     }
-    const status = await postWebhook(this.opts.url, body, {
+    const reply = await postWebhookForReply(this.opts.url, body, {
       'content-type': 'text/xml; charset=utf-8',
       SOAPAction: '""',
     });
+    const status = reply.status;
+    const acked = status >= 200 && status < 300 && isAck(reply.body);
     this.log.push({
       at: new Date().toISOString(),
       attempt,
       status,
+      acked,
       object,
       notificationIds: batch.map((n) => n.id),
       recordIds: batch.map((n) => n.record.Id),
       body,
     });
     const delay = this.opts.retryDelaysMs[attempt - 1];
-    if ((status < 200 || status >= 300) && delay !== undefined && !this.stopped) {
+    if (!acked && delay !== undefined && !this.stopped) {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         void this.send(object, batch, body, attempt + 1);

@@ -131,6 +131,7 @@ describe('Salesforce sandbox: Outbound Messages', () => {
   let listener: Server;
   const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
   let failNext = 0;
+  let plainNext = 0;
 
   beforeAll(async () => {
     listener = createServer((req, res) => {
@@ -142,6 +143,11 @@ describe('Salesforce sandbox: Outbound Messages', () => {
         if (failNext > 0) {
           failNext -= 1;
           res.writeHead(500).end();
+          return;
+        }
+        if (plainNext > 0) {
+          plainNext -= 1;
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
           return;
         }
         res
@@ -228,9 +234,27 @@ describe('Salesforce sandbox: Outbound Messages', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const deliveries = caseDeliveries();
-    expect(deliveries.map((d) => [d.attempt, d.status])).toEqual([
-      [1, 500],
-      [2, 200],
+    expect(deliveries.map((d) => [d.attempt, d.status, d.acked])).toEqual([
+      [1, 500, false],
+      [2, 200, true],
+    ]);
+  });
+
+  it('retries a 200 that carries no SOAP Ack, and stops once acknowledged', async () => {
+    plainNext = 1;
+    const conn = connectWithAccessToken(sandbox);
+    const created = await conn.sobject('Case').create({ Subject: 'Ack me', Chat_Session_Key__c: 'sess-ack' });
+    const id = (created as { id: string }).id;
+    const forCase = () => sandbox.outboundMessages().filter((d) => d.recordIds.includes(id));
+    const deadline = Date.now() + 5_000;
+    while (forCase().length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Longer than the remaining retry delays: an acknowledged message is not sent again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(forCase().map((d) => [d.attempt, d.status, d.acked])).toEqual([
+      [1, 200, false],
+      [2, 200, true],
     ]);
   });
 });
