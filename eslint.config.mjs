@@ -30,11 +30,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'test/**', 'bench/**', 'scripts/**', 'src/main.ts'],
+    files: ['src/config/**', 'test/**', 'bench/**', 'demo/**', 'scripts/**', 'src/main.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    files: ['test/**', '**/*.spec.ts', 'bench/**'],
+    files: ['test/**', '**/*.spec.ts', 'bench/**', 'demo/**'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
