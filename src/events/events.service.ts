@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ChatMessageEntity, type ChatMessage } from '../chat/chat-message.entity';
 import { ChatSessionEntity, type ChatSession } from '../chat/chat-session.entity';
@@ -15,6 +14,7 @@ import type { NormalizedIdentifiers } from '../identity/identity.types';
 import { normalizeIdentifiers } from '../identity/normalize-identifiers';
 import { JobQueue } from '../jobs/job-queue';
 import { scoreSentiment, scoreTranscript } from '../sentiment/sentiment';
+import { feedbackVersion } from '../transcripts/feedback-format';
 import { VisitorsService } from '../visitors/visitors.service';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import type { ChatEvent } from './chat-event.types';
@@ -109,7 +109,7 @@ export class EventsService {
           if (effect.kind === 'prewarm' && effects.identifiers) {
             prewarm.push(effects.identifiers);
           } else {
-            await this.enqueue(manager, workspaceId, effects.session, effect, connectors, event.id);
+            await this.enqueue(manager, workspaceId, effects.session, effect, connectors);
           }
         }
       }
@@ -279,21 +279,22 @@ export class EventsService {
     session: ChatSession,
     effect: SessionEffect,
     connectors: ConnectorRow[],
-    eventId: string,
   ): Promise<void> {
     switch (effect.kind) {
-      case 'push_feedback':
-        // One job per accepted feedback event; the note it writes is keyed by the values, so repeats collapse.
+      case 'push_feedback': {
+        // One job per version of the values: the same rating and tags sent again make no second job or note.
+        const version = feedbackVersion(session);
         for (const connector of connectors.filter((candidate) => candidate.roles.includes('transcripts'))) {
           await this.jobs.enqueue(manager, {
             type: 'feedback.push',
-            payload: { sessionId: session.id, connectorId: connector.id },
+            payload: { sessionId: session.id, connectorId: connector.id, version },
             workspaceId,
-            idempotencyKey: `feedback:${session.id}:${connector.id}:${createHash('sha256').update(eventId).digest('hex').slice(0, 32)}`,
+            idempotencyKey: `feedback:${session.id}:${connector.id}:${version}`,
             groupKey: connectorJobGroup(connector.id),
           });
         }
         return;
+      }
       case 'push_transcript':
         for (const connector of connectors.filter((candidate) => candidate.roles.includes('transcripts'))) {
           await this.jobs.enqueue(manager, {

@@ -7,8 +7,11 @@ export interface JobPayloads {
   'maintenance.purge': Record<string, never>;
   /** Push a closed session's transcript (close number `generation`) to one connector. */
   'transcript.push': { sessionId: string; connectorId: string; generation: number };
-  /** Write a closed session's current CSAT and tags to one connector (they often arrive after the transcript). */
-  'feedback.push': { sessionId: string; connectorId: string };
+  /**
+   * Write a closed session's CSAT and tags to one connector (they often arrive after the transcript). `version`
+   * identifies the values (see feedbackVersion); a job whose values were superseded meanwhile writes nothing.
+   */
+  'feedback.push': { sessionId: string; connectorId: string; version: string };
   /** Open a case/ticket for a session in the escalation connector. */
   'case.create': { sessionId: string; connectorId: string; reason: 'escalation' | 'low_csat' };
   /** Deliver one outbound webhook message (Standard Webhooks) to one endpoint; `body` is fixed at enqueue time. */

@@ -1,4 +1,4 @@
-import { formatFeedback } from './feedback-format';
+import { feedbackVersion, formatFeedback } from './feedback-format';
 
 describe('formatFeedback', () => {
   const closedAt = new Date('2026-11-20T09:04:00Z');
@@ -36,5 +36,21 @@ describe('formatFeedback', () => {
       'UTC',
     );
     expect(note.body.length).toBeLessThan(2100);
+  });
+
+  it('versions the values: tag order and close time do not matter, rating, comment and tags do', () => {
+    const session = {
+      externalId: 'c-4',
+      closedAt: closedAt,
+      tags: ['b', 'a'],
+      csatRating: 2,
+      csatScale: 5,
+      csatComment: 'meh',
+    };
+    const version = feedbackVersion(session);
+    expect(feedbackVersion({ ...session, tags: ['a', 'b'], closedAt: null })).toBe(version);
+    expect(feedbackVersion({ ...session, csatRating: 3 })).not.toBe(version);
+    expect(feedbackVersion({ ...session, csatComment: 'ok' })).not.toBe(version);
+    expect(feedbackVersion({ ...session, tags: ['a'] })).not.toBe(version);
   });
 });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { ChatSession } from '../chat/chat-session.entity';
 import { transcriptLabels, type TranscriptLocale } from './transcript-labels';
 import { zonedClock } from './transcript-time';
 
@@ -35,4 +37,32 @@ export function formatFeedback(
   }
   lines.push(`${labels.tags}: ${feedback.tags.length > 0 ? feedback.tags.join(labels.tagSeparator) : '—'}`);
   return { title, body: lines.join('\n') };
+}
+
+/** The session's feedback as a note states it: CSAT (if any) and tags, in a stable order. */
+export function sessionFeedback(
+  session: Pick<ChatSession, 'externalId' | 'closedAt' | 'tags' | 'csatRating' | 'csatScale' | 'csatComment'>,
+): SessionFeedback {
+  return {
+    externalId: session.externalId,
+    closedAt: session.closedAt,
+    tags: [...session.tags].sort(),
+    csat:
+      session.csatRating === null
+        ? null
+        : {
+            rating: session.csatRating,
+            scale: session.csatScale ?? 5,
+            ...(session.csatComment ? { comment: session.csatComment } : {}),
+          },
+  };
+}
+
+/** Identifies a set of feedback values: the same values always give the same version (and the same CRM note). */
+export function feedbackVersion(session: Parameters<typeof sessionFeedback>[0]): string {
+  const feedback = sessionFeedback(session);
+  return createHash('sha256')
+    .update(JSON.stringify([feedback.csat, feedback.tags]))
+    .digest('hex')
+    .slice(0, 16);
 }
