@@ -196,18 +196,21 @@ export class JobStore {
     });
   }
 
-  /** Holds back every job of the group until `until`; a later pause wins over an earlier one. */
+  /**
+   * Holds back every job of the group until `until`; a later pause wins over an earlier one. One upsert statement
+   * (both stores have ON CONFLICT … DO UPDATE … WHERE), so a sweep deleting an expired pause at the same moment cannot
+   * make this pause disappear.
+   */
   async pauseGroup(groupKey: string, until: Date, reason: string): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      const repo = this.db.repo(JobPauseEntity, manager);
-      await repo.createQueryBuilder().insert().values({ groupKey, pausedUntil: until, reason }).orIgnore().execute();
-      await repo
-        .createQueryBuilder()
-        .update()
-        .set({ pausedUntil: until, reason })
-        .where('group_key = :groupKey AND paused_until < :until', { groupKey, until })
-        .execute();
-    });
+    const p = (position: number) => this.db.param(position);
+    await this.db.run((manager) =>
+      manager.query(
+        `INSERT INTO job_pauses (group_key, paused_until, reason) VALUES (${p(1)}, ${p(2)}, ${p(3)})
+         ON CONFLICT (group_key) DO UPDATE SET paused_until = excluded.paused_until, reason = excluded.reason
+         WHERE job_pauses.paused_until < excluded.paused_until`,
+        [groupKey, this.db.time(until), reason],
+      ),
+    );
   }
 
   /** Parked jobs of a group go back to the queue (after the connector was re-authorised). */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { JobPauseEntity } from '../../src/jobs/job-pause.entity';
 import { JobEntity, type Job } from '../../src/jobs/job.entity';
 import type { BatchJobHandler, JobHandler } from '../../src/jobs/job-handler';
 import type { EnqueueSpec } from '../../src/jobs/job-types';
@@ -227,6 +228,21 @@ describe.each(testStores())('job queue on %s', (storeName) => {
     ]);
     expect(byN.get(2)?.lastError).toContain('record 2 refused');
     expect([1, 3, 4].map((n) => byN.get(n)?.attempts)).toEqual([1, 1, 1]);
+  });
+
+  it('keeps the later of two pauses of a group', async () => {
+    const clock = new ManualClock();
+    const kit = queueKit(testStore.db, {}, { clock });
+    const at = (seconds: number) => new Date(clock.now().getTime() + seconds * 1000);
+    const pausedUntil = async () =>
+      (
+        await testStore.db.run((manager) => testStore.db.repo(JobPauseEntity, manager).findOneBy({ groupKey: 'g' }))
+      )?.pausedUntil.getTime();
+    await kit.store.pauseGroup('g', at(30), 'rate_limited');
+    await kit.store.pauseGroup('g', at(10), 'rate_limited');
+    expect(await pausedUntil()).toBe(at(30).getTime());
+    await kit.store.pauseGroup('g', at(60), 'quota_exhausted');
+    expect(await pausedUntil()).toBe(at(60).getTime());
   });
 
   it('reclaims a job whose lease expired and fences the stale worker out', async () => {
