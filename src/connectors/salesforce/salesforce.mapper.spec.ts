@@ -155,7 +155,8 @@ describe('findPeople query and re-check', () => {
     expect(toPerson(yuki, settings, INSTANCE)).toEqual({
       id: '0035g000000000HAAQ',
       objectType: 'Contact',
-      name: '雪 田中',
+      // Contact.Name says "雪 田中" (en_US user locale); a Japanese name is shown family name first.
+      name: '田中 雪',
       firstName: '雪',
       lastName: '田中',
       emails: ['tanaka.yuki@example.jp'],
@@ -169,6 +170,8 @@ describe('findPeople query and re-check', () => {
     });
     const noTier = salesforceSettingsSchema.parse({ tierField: null });
     expect(toPerson(yuki, noTier, INSTANCE).tier).toBeNull();
+    const [, , emma] = records('query-contacts.json') as [SfRecord, SfRecord, SfRecord];
+    expect(toPerson(emma, settings, INSTANCE).name).toBe(emma.Name);
   });
 });
 

@@ -163,13 +163,27 @@ export function contactFields(settings: SalesforceSettings): string[] {
   ]);
 }
 
+/** Han, kana and Hangul names are written family name first. */
+const FAMILY_NAME_FIRST = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/**
+ * Contact.Name follows the API user's locale ("First Last" for en_US), also for Japanese names; composed from the
+ * parts instead, a Japanese name reads in its own order ("田中 雪", not "雪 田中").
+ */
+function contactName(firstName: string | null, lastName: string | null, name: string | null): string | null {
+  if (FAMILY_NAME_FIRST.test(`${lastName ?? ''}${firstName ?? ''}`)) {
+    return unique([lastName, firstName]).join(' ') || name;
+  }
+  return name ?? (unique([firstName, lastName]).join(' ') || null);
+}
+
 export function toPerson(record: SfRecord, settings: SalesforceSettings, instanceUrl: string): CrmPerson {
   const firstName = str(record.FirstName);
   const lastName = str(record.LastName);
   return {
     id: record.Id,
     objectType: 'Contact',
-    name: str(record.Name) ?? (unique([firstName, lastName]).join(' ') || null),
+    name: contactName(firstName, lastName, str(record.Name)),
     firstName,
     lastName,
     emails: unique([str(record.Email)]),
