@@ -31,4 +31,24 @@ describe(ConnectorRateBudget.name, () => {
     expect(budget.queued('busy')).toBe(1);
     void blocked;
   });
+
+  it('never starts more than the budget within one interval, even across what a fixed refresh clock would split', async () => {
+    const budget = new ConnectorRateBudget();
+    const limit = { operations: 3, intervalMs: 200, maxConcurrent: 10 };
+    const starts: number[] = [];
+    const task = async () => void starts.push(Date.now());
+    // The first call creates the limiter; a burst arrives 150 ms later, just before a clock-driven refill at 200 ms.
+    await budget.schedule('crm-1', limit, 'background', task);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await Promise.all(Array.from({ length: 6 }, () => budget.schedule('crm-1', limit, 'background', task)));
+    expect(starts).toHaveLength(7);
+    for (const start of starts) {
+      // A few ms of slack for timer granularity: the point is 3, not 5 (what a refill at 200 ms allowed).
+      const inWindow = starts.filter((other) => other >= start && other < start + limit.intervalMs - 10);
+      expect(inWindow.length).toBeLessThanOrEqual(limit.operations);
+    }
+    // And the budget is used: the seventh start is one unit-return after the fourth, not later.
+    expect(starts[6] - starts[0]).toBeLessThan(3 * limit.intervalMs);
+    await budget.onModuleDestroy();
+  });
 });

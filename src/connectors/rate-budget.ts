@@ -22,13 +22,31 @@ const PRIORITY: Record<CallPriority, number> = { live: 1, background: 7 };
  * limit instead of learning it from 429s, and queues live lookups ahead of background work. Per process: several
  * instances each keep their own budget (set it to the CRM limit divided by the instance count); the job queue's
  * group pause covers the rest when the CRM still says 429.
+ *
+ * The budget is a sliding window: each operation's unit comes back one interval after that operation started, so
+ * no span of `intervalMs` ever holds more than `operations` starts, wherever the CRM's own window begins. (A
+ * reservoir refilled on a fixed clock, as before, let a burst just before a refill and another just after it land in
+ * one CRM window: up to twice the budget, measured by bench P4 as 22% 429s on HubSpot's 110-per-window limit.)
+ * Idle, the whole budget is available at once, so a live lookup never waits for pacing it does not need.
  */
 @Injectable()
 export class ConnectorRateBudget implements OnModuleDestroy {
   private readonly limiters = new Map<string, Bottleneck>();
+  /** Units on their way back (one per operation started within the last interval), cleared on shutdown. */
+  private readonly returns = new Set<NodeJS.Timeout>();
 
   schedule<T>(connectorId: string, budget: RateBudget, priority: CallPriority, work: () => Promise<T>): Promise<T> {
-    return this.limiter(connectorId, budget).schedule({ priority: PRIORITY[priority] }, work);
+    const limiter = this.limiter(connectorId, budget);
+    return limiter.schedule({ priority: PRIORITY[priority] }, () => {
+      // Bottleneck took one unit from the reservoir to start this; it comes back one interval from now.
+      const timer = setTimeout(() => {
+        this.returns.delete(timer);
+        void limiter.incrementReservoir(1);
+      }, budget.intervalMs);
+      timer.unref();
+      this.returns.add(timer);
+      return work();
+    });
   }
 
   /** Operations waiting for budget on one connector (for tests and metrics). */
@@ -43,6 +61,10 @@ export class ConnectorRateBudget implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    for (const timer of this.returns) {
+      clearTimeout(timer);
+    }
+    this.returns.clear();
     await Promise.all([...this.limiters.values()].map((limiter) => limiter.stop({ dropWaitingJobs: true })));
     this.limiters.clear();
   }
@@ -52,12 +74,8 @@ export class ConnectorRateBudget implements OnModuleDestroy {
     const key = `${connectorId}|${budget.operations}|${budget.intervalMs}|${budget.maxConcurrent}`;
     let limiter = this.limiters.get(key);
     if (!limiter) {
-      limiter = new Bottleneck({
-        maxConcurrent: budget.maxConcurrent,
-        reservoir: budget.operations,
-        reservoirRefreshAmount: budget.operations,
-        reservoirRefreshInterval: budget.intervalMs,
-      });
+      // No refresh interval: units return per operation (see schedule), never all at once on a clock.
+      limiter = new Bottleneck({ maxConcurrent: budget.maxConcurrent, reservoir: budget.operations });
       this.limiters.set(key, limiter);
     }
     return limiter;
