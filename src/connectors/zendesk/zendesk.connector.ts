@@ -58,6 +58,11 @@ import {
 const DEFAULT_TIER_FIELD = 'customer_tier';
 /** Requested-ticket pages read at most (100 tickets each) for listNotes / listOpenCases. */
 const MAX_TICKET_PAGES = 10;
+/**
+ * Comment lists listNotes reads in parallel: an agent waits for the slowest of them, not their sum, and the early
+ * stop (no older ticket can hold a newer comment) still applies between waves.
+ */
+const COMMENT_READS_AT_ONCE = 4;
 /** Tickets whose comments listNotes reads at most (one request each). */
 const MAX_NOTE_TICKETS = 10;
 /** Keys per `type:ticket external_id:"…" external_id:"…"` search (same-field terms are ORed). */
@@ -341,7 +346,8 @@ export class ZendeskConnector implements CrmConnector<ZendeskSettings, ZendeskCr
 
   /**
    * Comments on the person's requested tickets, newest first: ⌈tickets/100⌉ calls for the tickets, then one call per
-   * ticket (most recently updated first, at most MAX_NOTE_TICKETS) until no older ticket can hold a newer comment.
+   * ticket (most recently updated first, at most MAX_NOTE_TICKETS, COMMENT_READS_AT_ONCE at a time) until no older
+   * ticket can hold a newer comment.
    */
   async listNotes(ctx: ZendeskContext, personId: string, limit: number): Promise<CrmNote[]> {
     const userId = numericId(personId);
@@ -351,20 +357,27 @@ export class ZendeskConnector implements CrmConnector<ZendeskSettings, ZendeskCr
     const base = apiBaseUrl(ctx);
     const byRecency = (await this.requestedTickets(ctx, userId)).sort(newestFirst((ticket) => ticket.updated_at));
     const notes: CrmNote[] = [];
-    for (const ticket of byRecency.slice(0, MAX_NOTE_TICKETS)) {
+    const candidates = byRecency.slice(0, MAX_NOTE_TICKETS);
+    for (let start = 0; start < candidates.length; start += COMMENT_READS_AT_ONCE) {
       if (notes.length >= limit) {
         const kept = [...notes].sort(newestFirst((note) => note.createdAt))[limit - 1];
-        if ((ticket.updated_at ?? '') < (kept?.createdAt ?? '')) {
+        if ((candidates[start].updated_at ?? '') < (kept?.createdAt ?? '')) {
           break;
         }
       }
-      const { body } = await zendeskApi.ticketComments(ctx, ticket.id, limit);
-      const page = parseVendor(commentsPage, body, 'comment list');
-      const comments = page.comments.map((item) => parseVendor(zdCommentSchema, item, 'comment'));
-      const complete = !(page.meta?.has_more ?? !!page.next_page);
-      const opening = complete ? Math.min(...comments.map((comment) => comment.id)) : undefined;
-      const authors = userNames(page.users);
-      notes.push(...comments.map((comment) => toCrmNote(ticket, comment, comment.id === opening, base, authors)));
+      const wave = await Promise.all(
+        candidates.slice(start, start + COMMENT_READS_AT_ONCE).map(async (ticket) => {
+          const { body } = await zendeskApi.ticketComments(ctx, ticket.id, limit);
+          return { ticket, page: parseVendor(commentsPage, body, 'comment list') };
+        }),
+      );
+      for (const { ticket, page } of wave) {
+        const comments = page.comments.map((item) => parseVendor(zdCommentSchema, item, 'comment'));
+        const complete = !(page.meta?.has_more ?? !!page.next_page);
+        const opening = complete ? Math.min(...comments.map((comment) => comment.id)) : undefined;
+        const authors = userNames(page.users);
+        notes.push(...comments.map((comment) => toCrmNote(ticket, comment, comment.id === opening, base, authors)));
+      }
     }
     return notes.sort(newestFirst((note) => note.createdAt)).slice(0, limit);
   }
