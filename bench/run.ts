@@ -23,7 +23,7 @@ const SECTIONS: Section[] = [
   { ids: ['Q1', 'Q2'], run: (quick, postgresUrl) => queueBench(postgresUrl, quick ? 2_000 : 10_000) },
   { ids: ['S1', 'B0'], run: (quick) => httpBench(quick ? 3 : 10) },
   {
-    ids: ['P1', 'P1b', 'P2'],
+    ids: ['P1', 'P1c', 'P1b', 'P2'],
     run: (quick) => enrichmentBench({ people: quick ? 60 : 250, seconds: quick ? 3 : 10 }),
   },
   {

@@ -1,5 +1,7 @@
 import type { RequestHandler, Response } from 'express';
-import { sampleLatencyMs } from './prng';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './journal';
+import { sampleLatencyMs, uniformsFromKey } from './prng';
 import type { FaultConfig } from './sandbox.types';
 
 export const NO_FAULTS: FaultConfig = {
@@ -8,13 +10,20 @@ export const NO_FAULTS: FaultConfig = {
   hangRate: 0,
   resetAfterCommitRate: 0,
   batchRecordFailureRate: 0,
+  batchRecordRejectRate: 0,
 };
+
+/** A stable number in [0, 1) for a record key: the same key always gets the same verdict. */
+function keyFraction(key: string): number {
+  return createHash('sha256').update(key, 'utf8').digest().readUInt32BE(0) / 2 ** 32;
+}
 
 const CONTROL_PATH = /^\/__sandbox/;
 
 /** Runtime-adjustable faults for one sandbox. Dice come from the sandbox's seeded rng, so a run is repeatable. */
 export class FaultInjector {
   config: FaultConfig;
+  private readonly rejected = new Set<string>();
 
   constructor(
     private readonly initial: Partial<FaultConfig>,
@@ -49,7 +58,13 @@ export class FaultInjector {
         // Never answer: the client's own timeout is what is under test. stop() destroys the socket.
         return;
       }
-      const delay = sampleLatencyMs(this.config.latency, this.rng);
+      const latency = this.config.latency;
+      const delay = sampleLatencyMs(
+        latency,
+        latency.kind === 'lognormal' && latency.perRequest
+          ? uniformsFromKey(`${req.method} ${req.originalUrl} ${req.body === undefined ? '' : canonicalJson(req.body)}`)
+          : this.rng,
+      );
       const proceed = (): void => {
         for (const [status, rate] of Object.entries(errorRates)) {
           if (rate > 0 && this.rng() < rate) {
@@ -80,5 +95,23 @@ export class FaultInjector {
   shouldFailRecord(): boolean {
     const rate = this.config.batchRecordFailureRate;
     return rate > 0 && this.rng() < rate;
+  }
+
+  /**
+   * True when the record with this key is one `batchRecordRejectRate` refuses: by key, so a retry of the record is
+   * refused again (a validation rule the record breaks), while the dice of shouldFailRecord change per attempt.
+   */
+  rejectsRecord(key: string | undefined): boolean {
+    const rate = this.config.batchRecordRejectRate;
+    if (rate <= 0 || key === undefined || keyFraction(key) >= rate) {
+      return false;
+    }
+    this.rejected.add(key);
+    return true;
+  }
+
+  /** Every key rejectsRecord refused so far. */
+  rejectedKeys(): string[] {
+    return [...this.rejected];
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LatencyFault } from './sandbox.types';
 
 /** mulberry32: tiny, fast and deterministic; good enough for test data and fault dice, not for secrets. */
@@ -42,4 +43,15 @@ export function sampleLatencyMs(fault: LatencyFault, rng: () => number): number 
 
 export function pick<T>(rng: () => number, items: readonly T[]): T {
   return items[Math.floor(rng() * items.length)];
+}
+
+/** Two uniforms in (0, 1) derived from `key`: the same key always gives the same pair. */
+export function uniformsFromKey(key: string): () => number {
+  const digest = createHash('sha256').update(key).digest();
+  let offset = 0;
+  return () => {
+    const value = digest.readUInt32BE(offset % 32) / 4294967296;
+    offset += 4;
+    return value;
+  };
 }

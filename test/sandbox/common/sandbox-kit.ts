@@ -160,7 +160,11 @@ export async function listenSandbox(
     settings: info.settings(baseUrl),
     journal: kit.journal,
     requests: kit.requests,
-    faults: { set: (patch) => kit.faults.set(patch), reset: () => kit.faults.reset() },
+    faults: {
+      set: (patch) => kit.faults.set(patch),
+      reset: () => kit.faults.reset(),
+      rejectedRecordKeys: () => kit.faults.rejectedKeys(),
+    },
     expireAllTokens: () => kit.tokens.expireAll(),
     revokeRefreshToken: (token) => kit.tokens.revoke(token),
     tokenRefreshCount: () => kit.tokens.refreshCount(),

@@ -7,8 +7,13 @@
 export type LatencyFault =
   | { kind: 'none' }
   | { kind: 'fixed'; ms: number }
-  /** Lognormal fitted to two quantiles (p50 and p99), which is how the bench describes a CRM. */
-  | { kind: 'lognormal'; p50Ms: number; p99Ms: number };
+  /**
+   * Lognormal fitted to two quantiles (p50 and p99), which is how the bench describes a CRM. `perRequest`: the draw
+   * is a function of the request (method, URL, parsed body) instead of the next random number, so the same request
+   * made twice waits the same time — common random numbers, for side-by-side comparisons. (A body parsed after
+   * the fault middleware does not count: HubSpot and Zendesk parse first; Salesforce and Zoho reads are GETs.)
+   */
+  | { kind: 'lognormal'; p50Ms: number; p99Ms: number; perRequest?: boolean };
 
 export interface FaultConfig {
   latency: LatencyFault;
@@ -20,6 +25,12 @@ export interface FaultConfig {
   resetAfterCommitRate: number;
   /** Probability that one record inside a batch write fails with the vendor's per-record error (others succeed). */
   batchRecordFailureRate: number;
+  /**
+   * Share of records a batch write refuses for good, with the vendor's per-record validation error (others in the
+   * batch succeed). Decided by the record's key, not by dice, so every retry of that record is refused the same way:
+   * the permanent counterpart of `batchRecordFailureRate` (which models "please retry" errors).
+   */
+  batchRecordRejectRate: number;
   /** Only apply faults to requests whose path matches (default: every API path; never the /__sandbox control paths). */
   pathFilter?: RegExp;
 }
@@ -98,6 +109,8 @@ export interface RunningSandbox {
   faults: {
     set(patch: Partial<FaultConfig>): void;
     reset(): void;
+    /** Keys of the records `batchRecordRejectRate` refused so far (as the vendor identified them). */
+    rejectedRecordKeys(): string[];
   };
   /** Invalidate every access token now (refresh tokens stay valid). */
   expireAllTokens(): void;
