@@ -13,7 +13,7 @@ import { EnrichmentService } from '../enrichment/enrichment.service';
 import type { NormalizedIdentifiers } from '../identity/identity.types';
 import { normalizeIdentifiers } from '../identity/normalize-identifiers';
 import { JobQueue } from '../jobs/job-queue';
-import { scoreSentiment, scoreTranscript } from '../sentiment/sentiment';
+import { combineMessageScores, scoreSentiment } from '../sentiment/sentiment';
 import { feedbackVersion } from '../transcripts/feedback-format';
 import { VisitorsService } from '../visitors/visitors.service';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
@@ -254,23 +254,19 @@ export class EventsService {
       .execute();
   }
 
-  /** The whole conversation's customer sentiment, recomputed when the visitor writes (later messages weigh more). */
+  /**
+   * The whole conversation's customer sentiment, recomputed when the visitor writes (later messages weigh more),
+   * from the scores stored with each visitor message: no text is re-read or re-scored, so a long chat costs one
+   * small column read per message, not a re-analysis of the whole conversation.
+   */
   private async sessionSentiment(manager: EntityManager, session: ChatSession): Promise<number | null> {
     const messages = await this.db.repo(ChatMessageEntity, manager).find({
-      where: { workspaceId: session.workspaceId, sessionId: session.id },
-      order: { occurredAt: 'ASC' },
-      select: { authorType: true, body: true, private: true },
+      where: { workspaceId: session.workspaceId, sessionId: session.id, authorType: 'visitor', private: false },
+      order: { occurredAt: 'ASC', createdAt: 'ASC' },
+      select: { sentiment: true },
     });
-    const score = scoreTranscript(
-      messages
-        .filter((message) => message.authorType !== 'system')
-        .map((message) => ({
-          author: message.authorType as 'visitor' | 'agent' | 'bot',
-          text: message.body,
-          private: message.private,
-        })),
-    );
-    return score.language === 'unknown' && score.score === 0 ? null : score.score;
+    const scores = messages.flatMap((message) => (message.sentiment === null ? [] : [message.sentiment]));
+    return scores.length === 0 ? null : combineMessageScores(scores).score;
   }
 
   private async enqueue(

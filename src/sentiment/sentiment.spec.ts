@@ -2,6 +2,7 @@ import {
   NEGATIVE_THRESHOLD,
   POSITIVE_THRESHOLD,
   STRONG_NEGATIVE_THRESHOLD,
+  combineMessageScores,
   scoreSentiment,
   scoreTranscript,
   type TranscriptMessageForSentiment,
@@ -213,5 +214,26 @@ describe('scoreTranscript', () => {
       visitor('wait, it broke again. Unacceptable, I want a refund NOW!!'),
     ]);
     expect(result.strongNegative).toBe(true);
+  });
+});
+
+describe('combineMessageScores', () => {
+  it('gives the transcript score from the stored per-message scores, whatever the mix', () => {
+    const lines = [
+      'Where is my order 245-12784?',
+      'This is ridiculous!!! Nobody answers',
+      'ok thanks',
+      '最悪です。返金してください',
+      'ありがとうございます、助かりました',
+      '😡😡',
+      'Great, that fixed it!',
+      '12345',
+    ];
+    for (let seed = 1; seed <= 200; seed += 1) {
+      const texts = Array.from({ length: 1 + (seed % 7) }, (_, i) => lines[(seed * 7 + i * 3) % lines.length]);
+      const viaText = scoreTranscript(texts.map((text) => ({ author: 'visitor' as const, text })));
+      const viaScores = combineMessageScores(texts.map((text) => scoreSentiment(text).score));
+      expect({ ...viaScores, language: viaText.language }).toEqual(viaText);
+    }
   });
 });

@@ -93,12 +93,27 @@ export function scoreTranscript(messages: readonly TranscriptMessageForSentiment
   if (visitorTexts.length === 0) {
     return toScore(0, 'unknown');
   }
-  const scored = visitorTexts.map((text, position) => ({
-    ...scoreSentiment(text),
-    weight: recencyWeight(position, visitorTexts.length),
+  const combined = combineMessageScores(visitorTexts.map((text) => scoreSentiment(text).score));
+  return { ...combined, language: detectLanguage(visitorTexts.join('\n')) };
+}
+
+/**
+ * The transcript rules above, from the visitor messages' own scores (scoreSentiment(text).score, oldest first):
+ * what the service stores per message, so a chat's score is updated without re-reading or re-scoring its text.
+ */
+export function combineMessageScores(scores: readonly number[]): Omit<SentimentScore, 'language'> {
+  if (scores.length === 0) {
+    const { language: _language, ...neutral } = toScore(0, 'unknown');
+    return neutral;
+  }
+  const scored = scores.map((score, position) => ({
+    score,
+    label: labelFor(score),
+    strongNegative: score <= STRONG_NEGATIVE_THRESHOLD,
+    weight: recencyWeight(position, scores.length),
   }));
   const clear = scored.filter((message) => message.label !== 'neutral');
-  const result = toScore(weightedMean(clear.length > 0 ? clear : scored), detectLanguage(visitorTexts.join('\n')));
+  const { language: _language, ...result } = toScore(weightedMean(clear.length > 0 ? clear : scored), 'unknown');
   const lastClear = clear.at(-1);
   return { ...result, strongNegative: result.strongNegative || lastClear?.strongNegative === true };
 }
