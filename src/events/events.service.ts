@@ -86,9 +86,12 @@ export class EventsService {
 
     const prewarm: NormalizedIdentifiers[] = [];
     const result = await this.db.transaction(async (manager) => {
-      const connectors = await this.db
-        .repo(ConnectorEntity, manager)
-        .find({ where: { workspaceId, status: 'active' }, order: { createdAt: 'ASC' } });
+      // Read once per request, and only when an event causes CRM work (most events are messages, which do not).
+      let active: ConnectorRow[] | undefined;
+      const connectors = async () =>
+        (active ??= await this.db
+          .repo(ConnectorEntity, manager)
+          .find({ where: { workspaceId, status: 'active' }, order: { createdAt: 'ASC' } }));
       let accepted = 0;
       let duplicate = 0;
       for (const [index, event] of events.entries()) {
@@ -109,7 +112,7 @@ export class EventsService {
           if (effect.kind === 'prewarm' && effects.identifiers) {
             prewarm.push(effects.identifiers);
           } else {
-            await this.enqueue(manager, workspaceId, effects.session, effect, connectors);
+            await this.enqueue(manager, workspaceId, effects.session, effect, await connectors());
           }
         }
       }
