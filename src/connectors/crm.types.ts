@@ -139,6 +139,11 @@ export interface ChangeEvent {
   eventId: string | null;
   /** For agent replies: the public reply text; for case changes: the new status. */
   summary: string | null;
+  /**
+   * Case changes: the case's state when the change tells it (a status or stage the connector knows), so a solved
+   * case reopened in the CRM is open again here. Absent when the change does not say.
+   */
+  caseState?: 'open' | 'solved';
 }
 
 export interface ChangePage {

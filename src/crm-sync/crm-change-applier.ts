@@ -17,6 +17,8 @@ interface CaseRef {
   state?: string;
   /** occurredAt of the newest change applied to the case. */
   lastChangeAt?: string;
+  /** occurredAt of the newest change that told the case's state: an older one arriving later does not undo it. */
+  stateAt?: string;
 }
 
 export interface AppliedChanges {
@@ -112,13 +114,17 @@ export class CrmChangeApplier {
       for (const session of byRecord.get(change.recordId) ?? []) {
         const ref = (session.caseRef ?? {}) as CaseRef;
         const previous = ref.state ?? 'open';
-        const state = change.kind === 'case.solved' ? 'solved' : previous;
+        const reported = change.kind === 'case.solved' ? 'solved' : change.caseState;
+        // A solved case reopened in the CRM is open again; a late, older change cannot flip a newer state back.
+        const newer = !ref.stateAt || Date.parse(change.occurredAt) >= Date.parse(ref.stateAt);
+        const state = reported && newer ? reported : previous;
+        const stateAt = reported && newer ? change.occurredAt : ref.stateAt;
         // Changes arrive out of order (a pull behind a webhook): the case's clock only moves forward.
         const lastChangeAt =
           ref.lastChangeAt && Date.parse(ref.lastChangeAt) > Date.parse(change.occurredAt)
             ? ref.lastChangeAt
             : change.occurredAt;
-        const caseRef = { ...ref, state, lastChangeAt };
+        const caseRef = { ...ref, state, lastChangeAt, ...(stateAt ? { stateAt } : {}) };
         await repo.update({ id: session.id, workspaceId }, row<ChatSession>({ caseRef, updatedAt: this.clock.now() }));
         // Later changes in this batch see this one.
         session.caseRef = caseRef;

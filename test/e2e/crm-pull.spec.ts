@@ -267,6 +267,37 @@ describe.each(testStores())('incremental CRM pull on %s', (store) => {
     });
   }, 60_000);
 
+  it('a ticket reopened in Zendesk puts the chat back among open cases; solved again, the chat system hears again', async () => {
+    relay.target = undefined;
+    const { sessionId, ticketId } = await escalatedChat();
+    await drain();
+    await solve(ticketId);
+    await drain();
+    await settle();
+    expect(await openCases()).not.toContain(sessionId);
+
+    await nextSecond();
+    const reopened = await raw(zendesk, 'PUT', `/api/v2/tickets/${ticketId}.json`, {
+      body: { ticket: { status: 'open' } },
+    });
+    expect(reopened.status).toBe(200);
+    await drain();
+    await settle();
+    const session = await t.http.get(`/v1/sessions/${sessionId}`).set(ws.chat);
+    expect(session.body.escalation.case).toMatchObject({ recordId: ticketId, state: 'open' });
+    expect(await openCases()).toContain(sessionId);
+    expect(deliveriesFor(sessionId)).toHaveLength(1);
+
+    await solve(ticketId);
+    await drain();
+    await settle();
+    expect(await openCases()).not.toContain(sessionId);
+    expect(deliveriesFor(sessionId).map((delivery) => (JSON.parse(delivery.body) as { type: string }).type)).toEqual([
+      'case.solved',
+      'case.solved',
+    ]);
+  }, 60_000);
+
   it('a failure on page 2 keeps page 1’s checkpoint, and the rerun applies the rest without repeating page 1', async () => {
     relay.target = undefined;
     await drain();

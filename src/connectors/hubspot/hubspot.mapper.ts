@@ -683,6 +683,7 @@ export function ticketChange(object: HsObject, pipelines: TicketPipelines, perso
     occurredAt: modified,
     eventId: `ticket:${object.id}:${Date.parse(modified)}`,
     summary: stage?.label ?? stageId,
+    ...(stage ? { caseState: stage.closed ? ('solved' as const) : ('open' as const) } : {}),
   };
 }
 
@@ -723,12 +724,22 @@ export function mapWebhookEvents(events: HsWebhookEvent[], pipelines: TicketPipe
     }
     let kind: ChangeEvent['kind'] = 'case.updated';
     let summary: string | null = action === 'deletion' ? 'deleted' : null;
+    let caseState: ChangeEvent['caseState'];
     if (event.propertyName === 'hs_pipeline_stage' && event.propertyValue) {
       const stage = pipelines?.stages.get(event.propertyValue);
       kind = stage?.closed ? 'case.solved' : 'case.updated';
       summary = stage?.label ?? event.propertyValue;
+      caseState = stage ? (stage.closed ? 'solved' : 'open') : undefined;
     }
-    out.push({ kind, recordId: objectId, personId: null, occurredAt, eventId, summary });
+    out.push({
+      kind,
+      recordId: objectId,
+      personId: null,
+      occurredAt,
+      eventId,
+      summary,
+      ...(caseState ? { caseState } : {}),
+    });
   }
   return out;
 }

@@ -400,6 +400,7 @@ describe('Outbound Messages', () => {
         occurredAt: '2026-11-22T10:05:00.000Z',
         eventId: '04l5g0000000002AAA',
         summary: 'Closed',
+        caseState: 'solved',
       },
       {
         kind: 'case.updated',
@@ -408,6 +409,8 @@ describe('Outbound Messages', () => {
         occurredAt: '2026-11-22T11:00:00.000Z',
         eventId: '04l5g0000000003AAA',
         summary: 'Waiting on Customer',
+        // Not closed: a case reopened in Salesforce is open again in the service.
+        caseState: 'open',
       },
     ]);
   });

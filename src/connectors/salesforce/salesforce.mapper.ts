@@ -643,6 +643,9 @@ export function toChangeEvent(object: 'Contact' | 'Case', record: SfRecord): Cha
     occurredAt,
     eventId,
     summary: str(record.Status),
+    ...(typeof record.IsClosed === 'boolean'
+      ? { caseState: record.IsClosed ? ('solved' as const) : ('open' as const) }
+      : {}),
   };
 }
 
@@ -857,6 +860,9 @@ export function outboundEvents(message: OutboundMessage, receivedAt: Date): Chan
         occurredAt,
         eventId: notification.id,
         summary: str(notification.fields.Status),
+        ...(notification.fields.IsClosed === 'true' || notification.fields.IsClosed === 'false'
+          ? { caseState: notification.fields.IsClosed === 'true' ? ('solved' as const) : ('open' as const) }
+          : {}),
       });
     }
   }

@@ -323,6 +323,7 @@ describe('webhooks', () => {
         occurredAt: '2026-11-22T10:05:00Z',
         eventId: 'cbe4028c-7239-495d-b020-f22348516046',
         summary: 'solved',
+        caseState: 'solved',
       },
     ]);
   });

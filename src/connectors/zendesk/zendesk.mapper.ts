@@ -436,6 +436,7 @@ export function ticketChange(ticket: ZdTicket): ChangeEvent | null {
     occurredAt: at,
     eventId: `ticket:${ticket.id}:${at}`,
     summary: ticket.status,
+    caseState: state === 'solved' || state === 'closed' ? 'solved' : 'open',
   };
 }
 
@@ -550,11 +551,16 @@ export function webhookChanges(payload: unknown, receivedAt: string): ChangeEven
   }
   const personId = str(detail?.requester_id);
   const status = str(detail?.status)?.toLowerCase() ?? null;
-  const base = { recordId, personId, occurredAt, eventId };
+  const stateOf = (value: string | null) =>
+    value === null
+      ? {}
+      : { caseState: value === 'solved' || value === 'closed' ? ('solved' as const) : ('open' as const) };
+  // detail.status is the ticket's status after the event, whatever the event was.
+  const base = { recordId, personId, occurredAt, eventId, ...stateOf(status) };
   if (type === 'zen:event-type:ticket.status_changed') {
     const current = str(event?.current)?.toLowerCase() ?? status;
     const solved = current === 'solved' || current === 'closed';
-    return [{ ...base, kind: solved ? 'case.solved' : 'case.updated', summary: current }];
+    return [{ ...base, ...stateOf(current), kind: solved ? 'case.solved' : 'case.updated', summary: current }];
   }
   if (type === 'zen:event-type:ticket.comment_added') {
     const comment = (event?.comment ?? {}) as Record<string, unknown>;

@@ -356,8 +356,10 @@ describe('change cursor', () => {
       occurredAt: '2026-09-30T12:05:00.000Z',
       eventId: 'Cases:5725767000000720011:2026-09-30T12:05:00.000Z',
       summary: 'Escalated',
+      caseState: 'open',
     });
     expect(caseChange(cases.data[2], settings).kind).toBe('case.solved');
+    expect(caseChange(cases.data[2], settings).caseState).toBe('solved');
   });
 });
 

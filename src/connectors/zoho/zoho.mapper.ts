@@ -677,6 +677,9 @@ export function caseChange(
     occurredAt,
     eventId: `Cases:${record.id}:${occurredAt}`,
     summary: status,
+    ...(status === null
+      ? {}
+      : { caseState: isClosedStatus(status, fields.closedCaseStatuses) ? ('solved' as const) : ('open' as const) }),
   };
 }
 
@@ -750,6 +753,9 @@ export function notificationEvents(
         occurredAt,
         eventId: eventId(id),
         summary: operation === 'delete' ? 'deleted' : status,
+        ...(status === null || operation === 'delete'
+          ? {}
+          : { caseState: isClosedStatus(status, closedStatuses) ? ('solved' as const) : ('open' as const) }),
       };
     });
   }
