@@ -27,6 +27,11 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
       type: 'better-sqlite3',
       database: config.file,
       enableWAL: config.file !== ':memory:',
+      // WAL's default here (synchronous=NORMAL) survives a process crash but may lose the last commits on a power
+      // loss or OS crash; an acknowledged event must survive both, so every commit is synced (FULL).
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('synchronous = FULL');
+      },
       // Other processes (a second worker, the CLI) may hold the write lock briefly.
       timeout: 10_000,
     };
