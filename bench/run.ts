@@ -11,6 +11,7 @@ import { batchingBench } from './p3-batching.bench';
 import { rateBudgetBench } from './p4-rate-budget.bench';
 import { ingestBench } from './p5-ingest.bench';
 import { queueBench } from './queue.bench';
+import { crashRows, faultRows } from './reliability/reliability.bench';
 import { printTable, type BenchRow } from './table';
 
 /** One measurement: the row ids it prints (for --only) and how to run it. Add a section to add rows. */
@@ -32,6 +33,15 @@ const SECTIONS: Section[] = [
   },
   { ids: ['P4', 'P4b'], run: (quick) => rateBudgetBench({ seconds: quick ? 3 : 10 }) },
   { ids: ['P5', 'P5b'], run: (quick, postgresUrl) => ingestBench({ seconds: quick ? 3 : 10, postgresUrl }) },
+  // Reliability (bench/reliability, also `npm run reliability`): R1 worker kills, then one row per CRM fault kind.
+  {
+    ids: ['R1'],
+    run: async (quick, postgresUrl) => [
+      ...(await crashRows({ quick, store: 'sqlite' })),
+      ...(await crashRows({ quick, store: 'postgres', postgresUrl })),
+    ],
+  },
+  { ids: ['F0', 'F3', 'F5xx', 'F5', 'F8', 'F9', 'F10'], run: (quick) => faultRows({ quick }) },
 ];
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@ import { ConnectorRegistry } from './connector.registry';
 import type { ConnectionContext, CrmConnector } from './crm-connector.port';
 import { checkResolvedHost } from './egress/egress-guard';
 import { ConnectorRateBudget, DEFAULT_RATE_BUDGET, type CallPriority, type RateBudget } from './rate-budget';
+import { callDeadline } from './call-deadline';
 
 const HOST_VERDICT_TTL_MS = 60_000;
 
@@ -64,14 +65,13 @@ export class ConnectorContextFactory {
     for (const url of urls) {
       await this.assertHostAllowed(kind, new URL(url).hostname);
     }
-    const deadline = AbortSignal.timeout(options.timeoutMs ?? this.config.crm.callTimeoutMs);
     const ctx: ConnectionContext = {
       workspaceId: connectorRow.workspaceId,
       connectorId: connectorRow.id,
       kind,
       settings: connectorRow.settings,
       auth: this.auth.session(connectorRow, connector),
-      signal: options.signal ? AbortSignal.any([deadline, options.signal]) : deadline,
+      signal: callDeadline(options.timeoutMs ?? this.config.crm.callTimeoutMs, options.signal),
     };
     return {
       row: connectorRow,

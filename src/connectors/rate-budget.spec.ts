@@ -1,3 +1,5 @@
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { ConnectorRateBudget } from './rate-budget';
 
 describe(ConnectorRateBudget.name, () => {
@@ -49,6 +51,35 @@ describe(ConnectorRateBudget.name, () => {
     }
     // And the budget is used: the seventh start is one unit-return after the fourth, not later.
     expect(starts[6] - starts[0]).toBeLessThan(3 * limit.intervalMs);
-    await budget.onModuleDestroy();
+    await budget.onApplicationShutdown();
+  });
+
+  it('lets a running job finish its CRM calls while the worker drains at shutdown', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const running: { job?: Promise<string> } = {};
+    @Injectable()
+    class DrainingWorker implements BeforeApplicationShutdown {
+      constructor(readonly budget: ConnectorRateBudget) {}
+      // Like JobWorker: shutdown waits for the running job (its grace period).
+      async beforeApplicationShutdown(): Promise<void> {
+        await running.job?.catch(() => undefined);
+      }
+    }
+    const app = await Test.createTestingModule({ providers: [ConnectorRateBudget, DrainingWorker] }).compile();
+    await app.init();
+    const { budget } = app.get(DrainingWorker);
+    const limit = { operations: 10, intervalMs: 1000, maxConcurrent: 2 };
+    // A job making two calls; shutdown begins while the first is on the wire.
+    const job = (async () => {
+      await budget.schedule('crm-1', limit, 'background', () => held);
+      return budget.schedule('crm-1', limit, 'background', async () => 'second call ran');
+    })();
+    running.job = job;
+    const closed = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    await expect(job).resolves.toBe('second call ran');
+    await closed;
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import Bottleneck from 'bottleneck';
 
 /** Live lookups (an agent is waiting) go ahead of background work (transcripts, sync) on the same CRM budget. */
@@ -30,7 +30,7 @@ const PRIORITY: Record<CallPriority, number> = { live: 1, background: 7 };
  * Idle, the whole budget is available at once, so a live lookup never waits for pacing it does not need.
  */
 @Injectable()
-export class ConnectorRateBudget implements OnModuleDestroy {
+export class ConnectorRateBudget implements OnApplicationShutdown {
   private readonly limiters = new Map<string, Bottleneck>();
   /** Units on their way back (one per operation started within the last interval), cleared on shutdown. */
   private readonly returns = new Set<NodeJS.Timeout>();
@@ -60,7 +60,13 @@ export class ConnectorRateBudget implements OnModuleDestroy {
     return waiting;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Last in the shutdown (Nest runs onModuleDestroy, then beforeApplicationShutdown, then this): the worker's
+   * running jobs finish their CRM calls during its grace period first. Stopped in onModuleDestroy, the limiters
+   * refused those calls ("This limiter has been stopped") and, while a hung call kept stop() waiting, every job the
+   * still-running worker claimed failed the same way and used up an attempt.
+   */
+  async onApplicationShutdown(): Promise<void> {
     for (const timer of this.returns) {
       clearTimeout(timer);
     }

@@ -64,6 +64,9 @@ export function tokenUrl(settings: Pick<ZohoSettings, 'accountsUrl'>): string {
 /** AuthSession takes no signal, so a wait for a token refresh is raced against the caller's deadline instead. */
 async function beforeDeadline<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
+    // The refresh goes on for the calls sharing it; its outcome is theirs. Left unobserved here, a later rejection
+    // would be unhandled and take the whole process down (as the HubSpot and Salesforce clients' raceSignal know).
+    promise.catch(() => undefined);
     throw zohoTransportError(signal.reason, signal);
   }
   let onAbort: (() => void) | undefined;

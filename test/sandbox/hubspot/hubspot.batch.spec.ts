@@ -295,6 +295,36 @@ describe('HubSpot sandbox: batch endpoints through @hubspot/api-client', () => {
     expect(failed.total).toBe(0);
   });
 
+  it('refuses the same records on every attempt (batchRecordRejectRate): 207 VALIDATION_ERROR, the rest written', async () => {
+    sandbox.faults.set({ batchRecordRejectRate: 0.3 });
+    const inputs = Array.from({ length: 40 }, (_, i) => ({
+      id: `reject${i}@example.com`,
+      idProperty: 'email',
+      properties: { firstname: `Reject ${i}` },
+    }));
+    const upsert = () => raw(sandbox, 'POST', '/crm/v3/objects/contacts/batch/upsert', { inputs });
+    const refusedIds = (json: unknown) =>
+      ((json as { errors?: Array<{ context: { ids: string[] } }> }).errors ?? []).flatMap((e) => e.context.ids).sort();
+
+    const first = await upsert();
+    expect(first.status).toBe(207);
+    const body = first.json as { results: unknown[]; numErrors: number; errors: unknown[] };
+    expect(body.numErrors).toBeGreaterThan(0);
+    expect(body.results.length + body.numErrors).toBe(40);
+    expect(body.errors[0]).toEqual({
+      status: 'error',
+      category: 'VALIDATION_ERROR',
+      message: expect.stringContaining('Property values were not valid'),
+      context: { ids: [expect.stringMatching(/^reject\d+@example\.com$/)] },
+    });
+    // A validation rule, not bad luck: the retry is refused for exactly the same records.
+    const again = await upsert();
+    expect(refusedIds(again.json)).toEqual(refusedIds(first.json));
+    expect(sandbox.faults.rejectedRecordKeys().sort()).toEqual(refusedIds(first.json));
+    const written = new Set(sandbox.journal.entries({ object: 'contacts' }).map((e) => e.externalKey ?? ''));
+    expect(refusedIds(first.json).filter((id) => written.has(id))).toEqual([]);
+  });
+
   it('answers malformed batch bodies with 400', async () => {
     expect((await raw(sandbox, 'POST', '/crm/v3/objects/contacts/batch/read', { inputs: 'x' })).status).toBe(400);
     expect((await raw(sandbox, 'POST', '/crm/v3/objects/contacts/batch/read', { inputs: [{ nope: 1 }] })).status).toBe(

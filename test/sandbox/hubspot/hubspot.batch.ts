@@ -12,7 +12,9 @@
  * - duplicate ids in one update/upsert batch → 400 "Duplicate IDs found in batch input";
  * - archive answers 204 whether or not the ids exist.
  * Injected per-record failures (faults.batchRecordFailureRate) are reported as 207 errors, category INTERNAL_ERROR,
- * and that input is not written.
+ * and that input is not written. Records refused for good (faults.batchRecordRejectRate, decided by the input's id)
+ * are 207 errors of category VALIDATION_ERROR ("Property values were not valid: […]", as an account's property
+ * validation rule answers) in update and upsert batches; that input is not written, the rest are.
  */
 import express, { type Router } from 'express';
 import { validationError } from './hubspot.errors';
@@ -84,6 +86,17 @@ function injectedFailure(context: Record<string, string[]>): BatchError {
     status: 'error',
     category: 'INTERNAL_ERROR',
     message: 'This input could not be processed and was not written. It is safe to retry it.',
+    context,
+  };
+}
+
+/** A record an account rule refuses, whatever the retry: the batch error of an invalid property value. */
+function rejectedInput(context: Record<string, string[]>): BatchError {
+  return {
+    status: 'error',
+    category: 'VALIDATION_ERROR',
+    message:
+      'Property values were not valid: [{"isValid":false,"message":"The value does not meet the validation rules set for this property.","error":"INVALID_PROPERTY_VALUE","name":"hs_note_body"}]',
     context,
   };
 }
@@ -219,6 +232,10 @@ export function batchRoutes(ctx: HubspotContext): Router {
       if (!f.record) {
         continue;
       }
+      if (ctx.kit.faults.rejectsRecord(f.id)) {
+        errors.push(rejectedInput({ ids: [f.id] }));
+        continue;
+      }
       if (ctx.kit.faults.shouldFailRecord()) {
         errors.push(injectedFailure({ ids: [f.id] }));
         continue;
@@ -265,6 +282,10 @@ export function batchRoutes(ctx: HubspotContext): Router {
     const results: ApiObject[] = [];
     const errors: BatchError[] = [];
     for (const plan of plans) {
+      if (ctx.kit.faults.rejectsRecord(plan.id)) {
+        errors.push(rejectedInput({ ids: [plan.id] }));
+        continue;
+      }
       if (ctx.kit.faults.shouldFailRecord()) {
         errors.push(injectedFailure({ ids: [plan.id] }));
         continue;

@@ -18,7 +18,9 @@ import { ALL_OBJECTS, findField, findObject, type ObjectDef } from './schema';
  * sObject Collections: up to 200 records per call, a result per record in request order, optional allOrNone.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm
- * Per-record failures injected by the fault kit answer UNABLE_TO_LOCK_ROW, the classic transient row-lock error.
+ * Per-record failures injected by the fault kit answer UNABLE_TO_LOCK_ROW, the classic transient row-lock error;
+ * records it refuses for good (batchRecordRejectRate, by external id, upserts) answer
+ * FIELD_CUSTOM_VALIDATION_EXCEPTION, what an org's validation rule returns for every attempt.
  */
 export function mountCollectionRoutes(router: Router, ctx: RestContext): void {
   const { kit, store } = ctx;
@@ -190,6 +192,13 @@ export function mountCollectionRoutes(router: Router, ctx: RestContext): void {
           throw new DmlError('DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${scalarText(extValue)}`, [
             extFieldName,
           ]);
+        }
+        if (kit.faults.rejectsRecord(scalarText(extValue))) {
+          throw new DmlError(
+            'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+            'This record does not meet a validation rule of the org and cannot be saved.',
+            [],
+          );
         }
         if (kit.faults.shouldFailRecord()) {
           throw lockError();

@@ -112,6 +112,36 @@ describe('Salesforce sandbox: injected faults through jsforce', () => {
     ).toEqual(succeeded.map((r) => r.id).sort());
   });
 
+  it('refuses the same records of an upsert collection on every attempt with FIELD_CUSTOM_VALIDATION_EXCEPTION', async () => {
+    sandbox.faults.set({ batchRecordRejectRate: 0.3 });
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      Subject: `Transcript ${i}`,
+      Chat_Transcript_Key__c: `rule-${i}`,
+    }));
+    const upsert = () => conn.sobject('Task').upsert(records, 'Chat_Transcript_Key__c', { allOrNone: false });
+    const first = await upsert();
+    const refused = (results: typeof first) =>
+      results.flatMap((result, i) => (result.success ? [] : [records[i].Chat_Transcript_Key__c]));
+    expect(refused(first).length).toBeGreaterThan(0);
+    expect(first.filter((r) => r.success).length).toBeGreaterThan(0);
+    expect(first.find((r) => !r.success)).toEqual({
+      success: false,
+      created: false,
+      errors: [
+        {
+          statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+          message: expect.stringContaining('validation rule'),
+          fields: [],
+        },
+      ],
+    });
+    // A validation rule, not a lock: the retry is refused for the same records, and they never reach the journal.
+    expect(refused(await upsert())).toEqual(refused(first));
+    expect(sandbox.faults.rejectedRecordKeys().sort()).toEqual([...refused(first)].sort());
+    const journaled = sandbox.journal.entries({ object: 'Task' }).map((e) => e.externalKey);
+    expect(refused(first).filter((key) => journaled.includes(key))).toEqual([]);
+  });
+
   it('hangs until the client gives up', async () => {
     sandbox.faults.set({ hangRate: 1 });
     const error = await caught(conn.request({ method: 'GET', url: '/limits' }, { timeout: 300 }));

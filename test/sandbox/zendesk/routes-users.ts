@@ -268,7 +268,9 @@ export function jobMessage(at: number): string {
 
 /**
  * Runs a bulk job after `jobDelayMs`: queued → completed, with one result per item. Each item is committed (store
- * and journal) on its own; `kit.faults.shouldFailRecord()` fails single items the way Zendesk reports them.
+ * and journal) on its own; `kit.faults.shouldFailRecord()` fails single items the way Zendesk reports them, and
+ * `kit.faults.rejectsRecord(external_id)` refuses an item for good (RecordInvalid, the same on every retry; the
+ * details text is a guess, the shape is that of the job's other failed results).
  */
 export function runJob(
   ctx: ZendeskContext,
@@ -285,7 +287,16 @@ export function runJob(
     job.progress = 0;
     const results: JobResult[] = [];
     items.forEach((item, index) => {
-      if (ctx.kit.faults.shouldFailRecord()) {
+      const key = typeof item === 'object' && item !== null ? (item as Record<string, unknown>).external_id : undefined;
+      if (ctx.kit.faults.rejectsRecord(typeof key === 'string' ? key : undefined)) {
+        results.push({
+          index,
+          success: false,
+          status: 'Failed',
+          error: 'RecordInvalid',
+          details: 'Record validation errors: a required field is missing or invalid',
+        });
+      } else if (ctx.kit.faults.shouldFailRecord()) {
         results.push({
           index,
           success: false,

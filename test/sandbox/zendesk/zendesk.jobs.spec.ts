@@ -68,6 +68,28 @@ describe('Zendesk sandbox: bulk jobs and job statuses', () => {
     expect(sb.journal.entries({ object: 'tickets' }).length - before).toBe(created.length);
   });
 
+  it('refuses the same items on every run of the batch-record reject fault (RecordInvalid), by external_id', async () => {
+    sb.faults.set({ batchRecordRejectRate: 0.3 });
+    const items = Array.from({ length: 30 }, (_, i) => ({ ...ticket(`r${i}`), external_id: `rule-${i}` }));
+    const refused = async () => {
+      const { result } = await zd.tickets.createMany({ tickets: items });
+      const done = await zd.jobstatuses.watch(result.job_status.id, 20, 5);
+      return done.results;
+    };
+    const first = await refused();
+    const failed = first.filter((r: any) => r.status === 'Failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(first.some((r: any) => r.status === 'Created')).toBe(true);
+    expect(failed[0]).toMatchObject({ success: false, status: 'Failed', error: 'RecordInvalid' });
+    const keys = (results: any[]) =>
+      results.filter((r) => r.status === 'Failed').map((r) => items[r.index as number].external_id);
+    // A validation rule, not bad luck: the same tickets are refused again, and none of them was written.
+    expect(keys(await refused())).toEqual(keys(first));
+    expect(sb.faults.rejectedRecordKeys().sort()).toEqual([...keys(first)].sort());
+    const journaled = sb.journal.entries({ object: 'tickets' }).map((e) => e.externalKey);
+    expect(keys(first).filter((key) => journaled.includes(key))).toEqual([]);
+  });
+
   it('shows a job by id while queued and after completion', async () => {
     const { result } = await zd.tickets.createMany({ tickets: [ticket('s')] });
     const queued = await zd.jobstatuses.show(result.job_status.id);

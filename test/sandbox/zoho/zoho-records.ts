@@ -251,6 +251,14 @@ export function registerRecordRoutes(api: Router, ctx: RecordsContext): void {
 
   const emptyChanges = (): Record<ChangeOperation, Change[]> => ({ insert: [], update: [], delete: [] });
   const injected = (): ZohoError => errors.internal();
+  /** A record refused for good (batchRecordRejectRate): the per-record INVALID_DATA a field rule answers. */
+  const rejected = (module: ModuleDef, input: unknown, i: number, duplicateField?: string): ZohoError | undefined => {
+    if (!kit.faults.rejectsRecord(externalKeyOf(module, input, duplicateField))) {
+      return undefined;
+    }
+    const field = module.api_name === 'Notes' ? 'Note_Content' : (duplicateField ?? 'id');
+    return zohoError('INVALID_DATA', 'invalid data', { api_name: field, json_path: `$.data[${i}].${field}` });
+  };
 
   const successEntry = (record: StoredRecord, message: string): Record<string, unknown> => ({
     code: 'SUCCESS',
@@ -264,6 +272,10 @@ export function registerRecordRoutes(api: Router, ctx: RecordsContext): void {
   const insertInto = (req: Request, res: Response, module: ModuleDef, data: unknown[]): void => {
     const changes = emptyChanges();
     const results = data.map((input, i) => {
+      const refused = rejected(module, input, i);
+      if (refused) {
+        return refused;
+      }
       if (kit.faults.shouldFailRecord()) {
         return injected();
       }
@@ -330,6 +342,15 @@ export function registerRecordRoutes(api: Router, ctx: RecordsContext): void {
     }
     const changes = emptyChanges();
     const results = data.map((input, i) => {
+      const refused = rejected(
+        module,
+        input,
+        i,
+        checkFields.find((f) => externalKeyOf(module, input, f)),
+      );
+      if (refused) {
+        return refused;
+      }
       if (kit.faults.shouldFailRecord()) {
         return injected();
       }

@@ -165,6 +165,33 @@ describe('Injected faults', () => {
     }
   });
 
+  it('refuses the same records on every attempt with a per-record INVALID_DATA (batchRecordRejectRate)', async () => {
+    const sandbox = await startZohoSandbox({ seed: false, faults: { batchRecordRejectRate: 0.3 } });
+    try {
+      const api = await zohoApi(sandbox);
+      const data = Array.from({ length: 40 }, (_, i) => ({ Last_Name: `Rule ${i}`, External_Id: `rule-${i}` }));
+      const upsert = () => api.post('/Contacts/upsert', { data, duplicate_check_fields: ['External_Id'] });
+      const refused = (body: { data: Array<{ status: string }> }) =>
+        body.data.flatMap((entry, i) => (entry.status === 'error' ? [data[i].External_Id] : []));
+      const first = await upsert();
+      expect(first.status).toBe(207);
+      expect(refused(first.body).length).toBeGreaterThan(0);
+      expect(first.body.data.find((entry: { status: string }) => entry.status === 'error')).toEqual({
+        code: 'INVALID_DATA',
+        details: { api_name: 'External_Id', json_path: expect.stringMatching(/^\$\.data\[\d+\]\.External_Id$/) },
+        message: 'invalid data',
+        status: 'error',
+      });
+      // A field rule, not bad luck: the retry is refused for the same records, and none of them was written.
+      expect(refused((await upsert()).body)).toEqual(refused(first.body));
+      expect(sandbox.faults.rejectedRecordKeys().sort()).toEqual([...refused(first.body)].sort());
+      const journaled = sandbox.journal.entries({ object: 'Contacts' }).map((e) => e.externalKey);
+      expect(refused(first.body).filter((key) => journaled.includes(key))).toEqual([]);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
   it('is steerable over HTTP through /__sandbox', async () => {
     const sandbox = await startZohoSandbox({ seed: false });
     try {
