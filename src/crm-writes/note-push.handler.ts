@@ -58,15 +58,19 @@ export abstract class NotePushHandler<Payload extends NoteJobPayload> implements
     });
     for (const indexes of byConnector.values()) {
       const first = contexts[indexes[0]];
+      // A fresh connection per CRM operation: each gets the full per-call deadline, so one hung call fails that
+      // operation only, not every other write of the batch behind it.
+      const connect = () => this.targets.connect(first.job.workspaceId ?? '', first.payload.connectorId, first.signal);
       let open: OpenConnection;
       try {
-        open = await this.targets.connect(first.job.workspaceId ?? '', first.payload.connectorId, first.signal);
+        open = await connect();
       } catch (error) {
         indexes.forEach((index) => (outcomes[index] = { ok: false, error }));
         continue;
       }
       await this.writeAll(
         open,
+        connect,
         indexes.map((index) => contexts[index]),
         indexes,
         outcomes,
@@ -77,6 +81,7 @@ export abstract class NotePushHandler<Payload extends NoteJobPayload> implements
 
   private async writeAll(
     open: OpenConnection,
+    connect: () => Promise<OpenConnection>,
     contexts: Array<JobContext<Payload>>,
     indexes: number[],
     outcomes: JobOutcome[],
@@ -85,20 +90,37 @@ export abstract class NotePushHandler<Payload extends NoteJobPayload> implements
     for (const [position, context] of contexts.entries()) {
       try {
         const loaded = await this.targets.session(context.job.workspaceId ?? '', context.payload.sessionId);
-        const person = await this.targets.personForWrite(open, loaded);
+        const person = await this.targets.personForWrite(await connect(), loaded);
         prepared.set(indexes[position], {
           person,
           notes: this.notesFor(open, loaded, person.personId, context.payload),
         });
       } catch (error) {
         outcomes[indexes[position]] = { ok: false, error };
+        const code = toJobFailure(error).code;
+        if (code === 'rate_limited' || code === 'quota_exhausted') {
+          // The CRM said "slow down": every other job of the batch would only hit it again. They all retry after
+          // the pause, as a unit.
+          for (const index of indexes) {
+            if (outcomes[index].ok) {
+              outcomes[index] = { ok: false, error };
+            }
+          }
+          return;
+        }
       }
     }
     const pending = [...prepared.entries()].flatMap(([index, job]) => job.notes.map((note) => ({ index, note })));
     const limit = Math.max(1, open.connector.descriptor.batchLimits.notes);
     for (let start = 0; start < pending.length; start += limit) {
       const chunk = pending.slice(start, start + limit);
-      const failure = await this.writeChunk(open, chunk, prepared, outcomes);
+      let failure: unknown;
+      try {
+        failure = await this.writeChunk(await connect(), chunk, prepared, outcomes);
+      } catch (error) {
+        failure = error;
+        chunk.forEach(({ index }) => (outcomes[index] = { ok: false, error }));
+      }
       if (failure !== null) {
         // The CRM refused the call as a whole (429, outage, auth): the jobs still waiting retry as a unit.
         for (const { index } of pending.slice(start + limit)) {

@@ -10,8 +10,8 @@ describe('embedded SQLite store', () => {
     const dataSource = createDataSource({ type: 'sqlite', file, url: `sqlite:${file}` });
     await dataSource.initialize();
     try {
-      const [journal] = (await dataSource.query('PRAGMA journal_mode')) as Array<{ journal_mode: string }>;
-      const [sync] = (await dataSource.query('PRAGMA synchronous')) as Array<{ synchronous: number }>;
+      const [journal] = await dataSource.query<Array<{ journal_mode: string }>>('PRAGMA journal_mode');
+      const [sync] = await dataSource.query<Array<{ synchronous: number }>>('PRAGMA synchronous');
       // 2 = FULL; WAL's own default in better-sqlite3 would be 1 (NORMAL).
       expect({ journal: journal.journal_mode, synchronous: sync.synchronous }).toEqual({
         journal: 'wal',
