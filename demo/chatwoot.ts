@@ -1,6 +1,6 @@
 /**
  * Chatwoot account-webhook bodies as Chatwoot v4.9.1 builds them (Conversation#webhook_data, Message#webhook_data;
- * shapes from /work/shared/reference/chatwoot-webhooks.md §3.2–3.4 and src/chatwoot/__fixtures__), signed the way the
+ * shapes from the shared reference notes (chatwoot-webhooks.md) §3.2–3.4 and src/chatwoot/__fixtures__), signed the way the
  * signing PR does (X-Chatwoot-Signature over "<timestamp>.<body>"). The demo plays a Chatwoot account with these.
  */
 import { signChatwootBody } from '../src/chatwoot/chatwoot-signature';
