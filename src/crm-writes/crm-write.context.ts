@@ -94,6 +94,14 @@ export class CrmWriteContext {
 
   /** An open connection for writes (background priority: live lookups go first on the same rate budget). */
   async connect(workspaceId: string, connectorId: string, signal: AbortSignal): Promise<OpenConnection> {
+    return (await this.opener(workspaceId, connectorId, signal))();
+  }
+
+  /**
+   * Checks the connector once and returns a function that opens a connection to it: each CRM operation of a batch
+   * opens its own, so each gets the full per-call deadline (one hung call fails that operation only).
+   */
+  async opener(workspaceId: string, connectorId: string, signal: AbortSignal): Promise<() => Promise<OpenConnection>> {
     const row = await this.contexts.load(workspaceId, connectorId).catch(() => {
       throw new CrmWriteError('not_found', 'the connector was deleted');
     });
@@ -103,7 +111,7 @@ export class CrmWriteContext {
     if (row.status === 'disabled') {
       throw new ConnectorError(row.kind as ConnectorKind, 'forbidden', 'connector is disabled');
     }
-    return this.contexts.open(row, { priority: 'background', signal });
+    return () => this.contexts.open(row, { priority: 'background', signal });
   }
 
   /** The session with its messages in order, and the visitor identifiers to find the person by. */
@@ -141,12 +149,16 @@ export class CrmWriteContext {
    * before every note would cost one CRM call per record and defeat batching. If the record went away meanwhile,
    * the write fails for that record, `distrust` marks the link, and the retry resolves the person again.
    */
-  async personForWrite(open: OpenConnection, loaded: SessionForWrite): Promise<PersonForWrite> {
-    const link = await this.resolver.linkVerifiedSince(loaded.visitor.id, open.ctx.connectorId, WRITE_LINK_TRUST_MS);
+  async personForWrite(
+    connectorId: string,
+    open: () => Promise<OpenConnection>,
+    loaded: SessionForWrite,
+  ): Promise<PersonForWrite> {
+    const link = await this.resolver.linkVerifiedSince(loaded.visitor.id, connectorId, WRITE_LINK_TRUST_MS);
     if (link) {
       return { personId: link.recordId, trustedLinkId: link.id };
     }
-    const person = await this.resolve(open, loaded);
+    const person = await this.resolve(await open(), loaded);
     return { personId: person.id, trustedLinkId: null };
   }
 

@@ -58,11 +58,11 @@ export abstract class NotePushHandler<Payload extends NoteJobPayload> implements
     });
     for (const indexes of byConnector.values()) {
       const first = contexts[indexes[0]];
-      // A fresh connection per CRM operation: each gets the full per-call deadline, so one hung call fails that
-      // operation only, not every other write of the batch behind it.
-      const connect = () => this.targets.connect(first.job.workspaceId ?? '', first.payload.connectorId, first.signal);
+      // A fresh connection per CRM operation (see CrmWriteContext.opener); the connector is checked once.
+      let connect: () => Promise<OpenConnection>;
       let open: OpenConnection;
       try {
+        connect = await this.targets.opener(first.job.workspaceId ?? '', first.payload.connectorId, first.signal);
         open = await connect();
       } catch (error) {
         indexes.forEach((index) => (outcomes[index] = { ok: false, error }));
@@ -90,7 +90,7 @@ export abstract class NotePushHandler<Payload extends NoteJobPayload> implements
     for (const [position, context] of contexts.entries()) {
       try {
         const loaded = await this.targets.session(context.job.workspaceId ?? '', context.payload.sessionId);
-        const person = await this.targets.personForWrite(await connect(), loaded);
+        const person = await this.targets.personForWrite(open.ctx.connectorId, connect, loaded);
         prepared.set(indexes[position], {
           person,
           notes: this.notesFor(open, loaded, person.personId, context.payload),

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { OpenConnection } from '../connectors/connector-context.factory';
 import type { NoteInput } from '../connectors/crm.types';
 import type { JobPayloads } from '../jobs/job-types';
+import { sessionCsat } from '../transcripts/feedback-format';
 import { formatTranscript } from '../transcripts/transcript-format';
 import { CrmWriteContext, type SessionForWrite } from './crm-write.context';
 import { NotePushHandler } from './note-push.handler';
@@ -31,14 +32,7 @@ export class TranscriptPushHandler extends NotePushHandler<Payload> {
         startedAt: session.startedAt,
         closedAt: session.closedAt,
         tags: session.tags,
-        csat:
-          session.csatRating === null
-            ? null
-            : {
-                rating: session.csatRating,
-                scale: session.csatScale ?? 5,
-                ...(session.csatComment ? { comment: session.csatComment } : {}),
-              },
+        csat: sessionCsat(session),
         sentiment: sentimentSummary(session.sentiment),
       },
       messages: target.messages,

@@ -67,27 +67,62 @@ export class JobStore {
    * write. Each claim counts as an attempt.
    */
   async claim(workerId: string, limit: number): Promise<Job[]> {
+    const now = this.db.time(this.clock.now());
+    return this.claimWhere(
+      workerId,
+      limit,
+      (p) => `((j.state = 'queued' AND j.run_at <= ${p(0)}) OR (j.state = 'running' AND j.locked_until < ${p(1)}))`,
+      [now, now],
+    );
+  }
+
+  /**
+   * Leases up to `limit` more due jobs of the same type and group as `job` (which this worker already holds), so a
+   * batching handler can write them in one CRM call. Only queued jobs: expired leases go through the normal claim,
+   * which counts their crashed attempt.
+   */
+  async claimSiblings(job: Job, workerId: string, limit: number): Promise<Job[]> {
+    if (limit <= 0 || !job.groupKey) {
+      return [];
+    }
+    return this.claimWhere(
+      workerId,
+      limit,
+      (p) => `j.state = 'queued' AND j.run_at <= ${p(0)} AND j.type = ${p(1)} AND j.group_key = ${p(2)}`,
+      [this.db.time(this.clock.now()), job.type, job.groupKey],
+    );
+  }
+
+  /**
+   * The one claim statement: leases up to `limit` jobs matching `condition` (over alias `j`, its parameters numbered
+   * from 0 through `p`) whose group is not paused, lowest priority value and earliest first.
+   */
+  private async claimWhere(
+    workerId: string,
+    limit: number,
+    condition: (p: (index: number) => string) => string,
+    conditionParameters: unknown[],
+  ): Promise<Job[]> {
     const now = this.clock.now();
     const until = new Date(now.getTime() + this.config.jobs.leaseMs);
     const p = (position: number) => this.db.param(position);
     const skipLocked = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    const base = 4;
+    const after = base + conditionParameters.length;
     const sql = `
       UPDATE jobs SET state = 'running', locked_by = ${p(1)}, locked_until = ${p(2)},
                       attempts = attempts + 1, updated_at = ${p(3)}
       WHERE id IN (
         SELECT j.id FROM jobs j
-        WHERE ((j.state = 'queued' AND j.run_at <= ${p(4)}) OR (j.state = 'running' AND j.locked_until < ${p(5)}))
+        WHERE ${condition((index) => p(base + index))}
           AND NOT EXISTS (
-            SELECT 1 FROM job_pauses jp WHERE jp.group_key = j.group_key AND jp.paused_until > ${p(6)})
+            SELECT 1 FROM job_pauses jp WHERE jp.group_key = j.group_key AND jp.paused_until > ${p(after)})
         ORDER BY j.priority, j.run_at
-        LIMIT ${p(7)}
+        LIMIT ${p(after + 1)}
         ${skipLocked})
       RETURNING id`;
     const t = (value: Date) => this.db.time(value);
-    return this.claimWith(sql, [workerId, t(until), t(now), t(now), t(now), t(now), limit]);
-  }
-
-  private async claimWith(sql: string, parameters: unknown[]): Promise<Job[]> {
+    const parameters = [workerId, t(until), t(now), ...conditionParameters, t(now), limit];
     const ids = await this.db.run(async (manager) => {
       const result: unknown = await manager.query(sql, parameters);
       // pg answers UPDATE … RETURNING as [rows, count]; better-sqlite3 as rows.
@@ -101,35 +136,6 @@ export class JobStore {
     }
     const jobs = await this.db.run((manager) => this.db.repo(JobEntity, manager).findBy({ id: In(ids) }));
     return jobs.sort((a, b) => a.priority - b.priority || a.runAt.getTime() - b.runAt.getTime());
-  }
-
-  /**
-   * Leases up to `limit` more due jobs of the same type and group as `job` (which this worker already holds), so a
-   * batching handler can write them in one CRM call. Only queued jobs: expired leases go through the normal claim,
-   * which counts their crashed attempt.
-   */
-  async claimSiblings(job: Job, workerId: string, limit: number): Promise<Job[]> {
-    if (limit <= 0 || !job.groupKey) {
-      return [];
-    }
-    const now = this.clock.now();
-    const until = new Date(now.getTime() + this.config.jobs.leaseMs);
-    const p = (position: number) => this.db.param(position);
-    const skipLocked = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
-    const sql = `
-      UPDATE jobs SET state = 'running', locked_by = ${p(1)}, locked_until = ${p(2)},
-                      attempts = attempts + 1, updated_at = ${p(3)}
-      WHERE id IN (
-        SELECT j.id FROM jobs j
-        WHERE j.state = 'queued' AND j.run_at <= ${p(4)} AND j.type = ${p(5)} AND j.group_key = ${p(6)}
-          AND NOT EXISTS (
-            SELECT 1 FROM job_pauses jp WHERE jp.group_key = j.group_key AND jp.paused_until > ${p(7)})
-        ORDER BY j.priority, j.run_at
-        LIMIT ${p(8)}
-        ${skipLocked})
-      RETURNING id`;
-    const t = (value: Date) => this.db.time(value);
-    return this.claimWith(sql, [workerId, t(until), t(now), t(now), job.type, job.groupKey, t(now), limit]);
   }
 
   /** Extends a lease held by `workerId`; false when the lease was lost (the job belongs to someone else now). */

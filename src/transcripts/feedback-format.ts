@@ -47,15 +47,21 @@ export function sessionFeedback(
     externalId: session.externalId,
     closedAt: session.closedAt,
     tags: [...session.tags].sort(),
-    csat:
-      session.csatRating === null
-        ? null
-        : {
-            rating: session.csatRating,
-            scale: session.csatScale ?? 5,
-            ...(session.csatComment ? { comment: session.csatComment } : {}),
-          },
+    csat: sessionCsat(session),
   };
+}
+
+/** The session's rating as transcripts and feedback notes state it (null before the customer rated). */
+export function sessionCsat(
+  session: Pick<ChatSession, 'csatRating' | 'csatScale' | 'csatComment'>,
+): SessionFeedback['csat'] {
+  return session.csatRating === null
+    ? null
+    : {
+        rating: session.csatRating,
+        scale: session.csatScale ?? 5,
+        ...(session.csatComment ? { comment: session.csatComment } : {}),
+      };
 }
 
 /** Identifies a set of feedback values: the same values always give the same version (and the same CRM note). */
